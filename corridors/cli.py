@@ -1,0 +1,184 @@
+"""The ``corridors`` command: a thin shell over the public API.
+
+Every command prints a readable table, or JSON with ``--json``; ``-o FILE`` writes the output to
+a file instead, atomically (nothing is written when the command fails). Errors are one line on
+stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import corridors
+from corridors.corridor import Corridor
+from corridors.errors import CorridorsError, DataFileError
+
+FILE_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml", ".gml", ".zip")
+
+
+def _resolve(target: str) -> Corridor:
+    """An embedded id, or a path to a file of lines."""
+    path = Path(target)
+    looks_like_file = os.sep in target or "/" in target or target.lower().endswith(FILE_SUFFIXES)
+    if path.exists() or looks_like_file:
+        if not path.exists():
+            raise DataFileError(f"no such file: {target}")
+        return Corridor.from_file(path)
+    return corridors.load(target)
+
+
+def _table(df: pd.DataFrame) -> str:
+    if len(df) == 0:
+        return "(none)"
+    return df.to_string(index=False, float_format=lambda v: f"{v:,.2f}")
+
+
+def _cmd_list(args: argparse.Namespace) -> tuple[Any, str]:
+    cat = corridors.catalog()
+    cat["length_km"] = corridors.length_km(cat).round(1)
+    cols = ["id", "name", "mode", "status", "accuracy", "error_km", "length_km", "stations"]
+    data = json.loads(cat[cols].to_json(orient="records", force_ascii=False))
+    return data, _table(cat[cols])
+
+
+def _cmd_show(args: argparse.Namespace) -> tuple[Any, str]:
+    c = _resolve(args.target)
+    sections = c.sections[["id", "name", "role", "status"]].copy()
+    sections["length_km"] = corridors.length_km(c.sections).round(2).to_numpy()
+    stations = corridors.station_chainage_km(c) if len(c.stations) else pd.DataFrame()
+    meta = {k: v for k, v in c.meta.items() if k not in {"figures", "relations"}}
+    data = {
+        **meta,
+        "length_km": round(corridors.length_km(c), 3),
+        "sections": json.loads(sections.to_json(orient="records", force_ascii=False)),
+        "stations": json.loads(stations.round(3).to_json(orient="records", force_ascii=False))
+        if len(stations)
+        else [],
+        "figures": len(c.figures),
+    }
+    text = "\n".join(
+        [
+            f"{c.name} ({c.id}): {meta.get('status')}, {meta.get('mode')}, "
+            f"accuracy {meta.get('accuracy')} (±{meta.get('error_km')} km)",
+            f"main line: {data['length_km']:,.1f} km; {len(c.figures)} published figures",
+            "",
+            "sections:",
+            _table(sections),
+            "",
+            "stations:",
+            _table(stations.round(2)) if len(stations) else "(none)",
+        ]
+    )
+    return data, text
+
+
+def _cmd_length(args: argparse.Namespace) -> tuple[Any, str]:
+    c = _resolve(args.target)
+    total = corridors.length_km(c)
+    pieces = corridors.split_by_country(c)
+    by_country = pieces.groupby("iso3")["length_km"].sum().round(3)
+    by_section = corridors.length_km(c.sections).round(3)
+    by_section.index = c.sections["id"].to_numpy()
+    data = {
+        "corridor": c.id,
+        "total_km": round(total, 3),
+        "by_country": by_country.to_dict(),
+        "by_section": by_section.to_dict(),
+    }
+    text = "\n".join(
+        [
+            f"{c.name}: {total:,.1f} km (geodesic, WGS84)",
+            "by country: " + ", ".join(f"{k} {v:,.1f} km" for k, v in by_country.items()),
+            "by section: " + ", ".join(f"{k} {v:,.1f} km" for k, v in by_section.items()),
+        ]
+    )
+    return data, text
+
+
+def _cmd_crossings(args: argparse.Namespace) -> tuple[Any, str]:
+    c = _resolve(args.target)
+    cr = corridors.border_crossings(c)
+    cr["lon"] = cr.geometry.x.round(5)
+    cr["lat"] = cr.geometry.y.round(5)
+    cols = ["from_iso3", "to_iso3", "chainage_km", "lon", "lat", "gate_name", "gate_distance_km"]
+    table = pd.DataFrame(cr[cols])
+    data = json.loads(table.to_json(orient="records", force_ascii=False))
+    return data, f"{c.name}: {len(cr)} border crossing(s)\n{_table(table)}"
+
+
+def _cmd_check(args: argparse.Namespace) -> tuple[Any, str]:
+    report = corridors.check(_resolve(args.target))
+    return report.to_dict(), str(report)
+
+
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], tuple[Any, str]], str, bool]] = {
+    "list": (_cmd_list, "list the embedded corridors", False),
+    "show": (_cmd_show, "a corridor's sections and stations", True),
+    "length": (_cmd_length, "geodesic length: total, by country, by section", True),
+    "crossings": (_cmd_crossings, "border crossings with the nearest border gate", True),
+    "check": (_cmd_check, "published figures against the geometry", True),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``corridors`` command."""
+    parser = argparse.ArgumentParser(
+        prog="corridors",
+        description="Infrastructure-corridor geography: lengths, borders and figure checks.",
+    )
+    parser.add_argument("--version", action="version", version=f"corridors {corridors.__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_, help_text, takes_target) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if takes_target:
+            p.add_argument("target", metavar="ID|FILE", help="an embedded corridor id or a file")
+        p.add_argument("--json", action="store_true", help="print JSON for scripts")
+        p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE")
+    return parser
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path = path.resolve()
+    if not path.parent.is_dir():
+        raise DataFileError(f"cannot write {path}: no folder {path.parent}")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 on success, 1 on an error)."""
+    args = build_parser().parse_args(argv)
+    func = COMMANDS[args.command][0]
+    try:
+        data, text = func(args)
+        out = json.dumps(data, ensure_ascii=False, indent=2, default=str) if args.json else text
+        if args.output:
+            _write_atomically(Path(args.output), out + "\n")
+        else:
+            print(out)
+    except CorridorsError as err:
+        print(f"corridors: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("corridors: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

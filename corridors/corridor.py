@@ -1,0 +1,320 @@
+"""The ``Corridor`` model: one route with its sections, stations, structures and figures."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from corridors import _data
+from corridors._coerce import WGS84, check_lonlat, geometry_array
+from corridors.errors import (
+    CorridorsError,
+    CRSError,
+    DataFileError,
+    GeometryError,
+    UnknownIdError,
+)
+
+__all__ = ["Corridor"]
+
+STATION_KINDS = ("station", "freight-station", "junction")
+STRUCTURE_KINDS = ("tunnel", "bridge")
+FIGURE_COLUMNS = [
+    "id", "feature", "measure", "value", "unit", "iso3", "from", "to", "origin",
+    "description", "source", "date", "confidence",
+]  # fmt: skip
+
+
+class Corridor:
+    """One corridor: a main line made of ordered sections, with stations and published figures.
+
+    Get an embedded one with :func:`corridors.load`, or build your own with
+    :meth:`Corridor.from_file` or :meth:`Corridor.from_geodataframe`.
+
+    Attributes
+    ----------
+    id, name
+        Identifier and English name.
+    sections
+        GeoDataFrame of the line sections (``role`` main / branch / alternative, ``order``).
+    stations
+        GeoDataFrame of stations, freight stations and junctions, in order along the line.
+    structures
+        GeoDataFrame of tunnels and bridges.
+    figures
+        DataFrame of every published figure: ``feature`` names what it is about (the corridor id
+        for figures about the whole line), ``measure`` what it measures.
+    meta
+        The corridor's own properties (status, accuracy, error_km, sources, relations, ...).
+
+    Examples
+    --------
+    >>> import corridors
+    >>> clr = corridors.load("china-laos-railway")
+    >>> clr.geometry.geom_type
+    'LineString'
+    """
+
+    def __init__(self, id: str, name: str, features: gpd.GeoDataFrame, meta: Mapping[str, Any]):
+        self.id = id
+        self.name = name
+        self.meta = dict(meta)
+        features = features.reset_index(drop=True)
+        kinds = features["kind"]
+        self.sections = _sorted(features[kinds == "section"], ["order"])
+        self.stations = _sorted(features[kinds.isin(STATION_KINDS)], ["order"])
+        self.structures = features[kinds.isin(STRUCTURE_KINDS)].reset_index(drop=True)
+        self._features = features
+        self.figures = _figures(id, self.meta.get("figures", []), features)
+        self.relations: list[dict[str, Any]] = list(self.meta.get("relations", []))
+        self.geometry = _main_line(self.sections)
+
+    # -- construction -----------------------------------------------------------------------
+    @classmethod
+    def from_file(cls, path: str | Path, *, id: str | None = None, name: str | None = None):
+        """Read a corridor from a file: a corridors-schema GeoJSON, or any vector file of lines.
+
+        Parameters
+        ----------
+        path
+            GeoJSON, GeoPackage, Shapefile, ... readable by pyogrio. A GeoJSON with a top-level
+            ``corridor`` object is validated against the embedded schema; any other file is read
+            as lines (the route, in file order) and optional points (stations).
+        id, name
+            Override the id and name (default: the file name).
+
+        Examples
+        --------
+        >>> corridors.Corridor.from_file("my_route.geojson")  # doctest: +SKIP
+        """
+        path = Path(path)
+        if not path.exists():
+            raise DataFileError(f"no such file: {path}")
+        if path.is_dir():
+            raise DataFileError(f"{path} is a folder, not a file")
+        if path.suffix.lower() in {".geojson", ".json"}:
+            doc = _data.read_json(path)
+            if isinstance(doc, Mapping) and "corridor" in doc:
+                parsed = _data.validate_corridor(doc, path.name)
+                meta = parsed["meta"]
+                return cls(id or meta["id"], name or meta["name"], parsed["features"], meta)
+            if (
+                isinstance(doc, Mapping)
+                and doc.get("type") == "FeatureCollection"
+                and not doc.get("features")
+            ):
+                raise DataFileError(f"{path}: the FeatureCollection has no features")
+        import pyogrio
+
+        try:
+            gdf = gpd.read_file(path)
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+            raise DataFileError(f"cannot read {path}: {str(err).splitlines()[0]}") from None
+        if len(gdf) == 0:
+            raise DataFileError(f"{path} has no features")
+        return cls.from_geodataframe(gdf, id=id or path.stem, name=name or path.stem)
+
+    @classmethod
+    def from_geodataframe(
+        cls, gdf: gpd.GeoDataFrame, *, id: str = "user-corridor", name: str | None = None
+    ) -> Corridor:
+        """Build a corridor from a GeoDataFrame of lines (the route, in row order) and points.
+
+        Lines become main sections in row order; points become stations. Columns named like the
+        schema's properties (``name``, ``kind``, ``status``, ``accuracy``, ``error_km``, ...) are
+        kept. The GeoDataFrame must have a CRS; it is reprojected to EPSG:4326.
+
+        Examples
+        --------
+        >>> import geopandas as gpd, shapely
+        >>> gdf = gpd.GeoDataFrame(geometry=[shapely.LineString([(102, 18), (102.5, 18.5)])],
+        ...                        crs="EPSG:4326")
+        >>> corridors.Corridor.from_geodataframe(gdf, id="mine").sections["role"].tolist()
+        ['main']
+        """
+        if not isinstance(gdf, gpd.GeoDataFrame):
+            raise GeometryError(f"expected a GeoDataFrame, got {type(gdf).__name__}")
+        if len(gdf) == 0:
+            raise GeometryError(f"corridor {id!r}: the GeoDataFrame has no rows")
+        if gdf.crs is None:
+            raise CRSError(
+                f"corridor {id!r}: the GeoDataFrame has no CRS; set one with .set_crs(...)"
+            )
+        gdf = gdf.to_crs(WGS84).reset_index(drop=True)
+        geoms = geometry_array(gdf.geometry)
+        bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        if bad.any():
+            raise GeometryError(
+                f"corridor {id!r}: row {int(np.flatnonzero(bad)[0])} has no geometry"
+            )
+        check_lonlat(shapely.get_coordinates(geoms), what=f"corridor {id!r}")
+        invalid = ~shapely.is_valid(geoms)
+        if invalid.any():
+            i = int(np.flatnonzero(invalid)[0])
+            raise GeometryError(
+                f"corridor {id!r}: row {i} has an invalid geometry "
+                f"({shapely.is_valid_reason(geoms[i])})"
+            )
+        types = shapely.get_type_id(geoms)
+        lines = np.isin(types, [1, 5])
+        points = types == 0
+        if not lines.any():
+            raise GeometryError(f"corridor {id!r}: no LineString in the data")
+        if not (lines | points).all():
+            kind = shapely.get_type(geoms[~(lines | points)][0])
+            raise GeometryError(f"corridor {id!r}: only lines and points are allowed, got {kind}")
+        # Multi-part lines become one section per part, in order.
+        gdf = gdf.explode(index_parts=False).reset_index(drop=True)
+        geoms = geometry_array(gdf.geometry)
+        lines = shapely.get_type_id(geoms) == 1
+        n = len(gdf)
+        out = gdf.copy()
+        names = out["name"] if "name" in out.columns else pd.Series([None] * n)
+        out["kind"] = np.where(lines, "section", "station")
+        out["id"] = np.where(
+            lines,
+            [f"section-{i + 1}" for i in range(n)],
+            [_slug(nm) or f"point-{i + 1}" for i, nm in enumerate(names)],
+        )
+        out["name"] = names.where(names.notna(), out["id"])
+        out["role"] = np.where(lines, "main", None)
+        out["order"] = np.cumsum(lines) * lines
+        out.loc[~lines, "order"] = np.arange(int((~lines).sum())) + 1
+        out["figures"] = [[] for _ in range(n)]
+        meta = {
+            "id": id,
+            "name": name or id,
+            "status": _first(gdf, "status"),
+            "accuracy": _first(gdf, "accuracy"),
+            "error_km": float(_first(gdf, "error_km") or 0.0),
+            "sources": ["user data"],
+            "figures": [],
+        }
+        return cls(id, name or id, out, meta)
+
+    # -- access -----------------------------------------------------------------------------
+    def station(self, key: str) -> pd.Series:
+        """A station by id, English name or local name (case-insensitive).
+
+        Raises
+        ------
+        UnknownIdError
+            With the closest ids as suggestions.
+        """
+        st = self.stations
+        wanted = str(key).strip().casefold()
+        for column in ("id", "name"):
+            if column in st.columns:
+                hit = st[st[column].astype(str).str.casefold() == wanted]
+                if len(hit):
+                    return hit.iloc[0]
+        if "names" in st.columns:
+            for i, names in enumerate(st["names"]):
+                if isinstance(names, Mapping) and wanted in {
+                    str(v).casefold() for v in names.values()
+                }:
+                    return st.iloc[i]
+        raise UnknownIdError(f"station on {self.id}", key, st["id"].tolist())
+
+    def to_geoseries(self) -> gpd.GeoSeries:
+        """The main line as a one-row GeoSeries in EPSG:4326, indexed by the corridor id."""
+        return gpd.GeoSeries([self.geometry], index=[self.id], crs=WGS84)
+
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """Every feature (sections, stations, structures) as one GeoDataFrame in EPSG:4326."""
+        gdf = self._features.copy()
+        gdf.insert(0, "corridor", self.id)
+        return gdf
+
+    @property
+    def __geo_interface__(self) -> dict[str, Any]:
+        """The corridor as a GeoJSON FeatureCollection (geo interface protocol)."""
+        return json.loads(self._features.to_json(drop_id=True))
+
+    # -- display ----------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return (
+            f"<Corridor {self.id!r}: {self.name}, {self.meta.get('status')}, "
+            f"{len(self.sections)} sections, {len(self.stations)} stations, "
+            f"{len(self.figures)} figures>"
+        )
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        meta = self.meta
+        rows = "".join(
+            f"<tr><td>{esc(str(r['id']))}</td><td>{esc(str(r['name']))}</td>"
+            f"<td>{esc(str(r.get('role', '')))}</td><td>{esc(str(r.get('status', '')))}</td></tr>"
+            for _, r in self.sections.iterrows()
+        )
+        stations = ", ".join(esc(str(n)) for n in self.stations["name"]) or "none"
+        sources = "".join(f"<li>{esc(str(s))}</li>" for s in meta.get("sources", []))
+        return (
+            f"<div class='corridors-corridor'><strong>{esc(self.name)}</strong> "
+            f"<code>{esc(self.id)}</code><br>"
+            f"status: {esc(str(meta.get('status')))}; accuracy: {esc(str(meta.get('accuracy')))}"
+            f" (±{esc(str(meta.get('error_km')))} km); {len(self.figures)} published figures"
+            f"<table><thead><tr><th>section</th><th>name</th><th>role</th><th>status</th></tr>"
+            f"</thead><tbody>{rows}</tbody></table>"
+            f"<p>stations: {stations}</p><details><summary>sources</summary><ul>{sources}"
+            f"</ul></details></div>"
+        )
+
+
+def _sorted(gdf: gpd.GeoDataFrame, by: list[str]) -> gpd.GeoDataFrame:
+    if len(gdf) and all(c in gdf.columns for c in by):
+        gdf = gdf.sort_values(by, kind="stable", na_position="last")
+    return gdf.reset_index(drop=True)
+
+
+def _first(gdf: pd.DataFrame, column: str) -> Any:
+    if column in gdf.columns and gdf[column].notna().any():
+        return gdf[column].dropna().iloc[0]
+    return None
+
+
+def _slug(text: Any) -> str:
+    if not isinstance(text, str):
+        return ""
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+def _figures(corridor_id: str, own: list[dict[str, Any]], features: pd.DataFrame) -> pd.DataFrame:
+    records = [{**f, "feature": corridor_id} for f in own]
+    if "figures" in features.columns:
+        for fid, figs in zip(features["id"], features["figures"], strict=True):
+            if isinstance(figs, list):
+                records.extend({**f, "feature": fid} for f in figs)
+    frame = pd.DataFrame.from_records(records)
+    for column in FIGURE_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = None
+    return frame[FIGURE_COLUMNS + [c for c in frame.columns if c not in FIGURE_COLUMNS]]
+
+
+def _main_line(sections: gpd.GeoDataFrame) -> shapely.Geometry:
+    """Join the main sections end to start; fall back to merging all sections."""
+    if len(sections) == 0:
+        raise CorridorsError("a corridor needs at least one section")
+    main = sections[sections["role"] == "main"] if "role" in sections.columns else sections
+    if len(main) == 0:
+        main = sections
+    geoms = geometry_array(main.geometry)
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    joined = np.ones(len(coords), dtype=bool)
+    first, last = coords[starts[1:]], coords[starts[1:] - 1]
+    touching = np.hypot(*(first - last).T) < 1e-9
+    if touching.all():
+        joined[starts[1:]] = False
+        return shapely.LineString(coords[joined])
+    merged = shapely.line_merge(shapely.union_all(geoms))
+    return merged

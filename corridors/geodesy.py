@@ -1,0 +1,258 @@
+"""Geodesic lengths and chainage on the WGS84 ellipsoid.
+
+Everything here is vectorised: coordinates are flattened once with
+``shapely.get_coordinates(..., return_index=True)``, measured with one call to PROJ's geodesic
+(``pyproj.Geod.inv``) and summed per geometry with ``np.bincount``. No Python loop runs over
+geometries or vertices. This module knows nothing of the catalogue: it takes geometries,
+GeoSeries, GeoDataFrames or anything with a ``to_geoseries()`` method (such as a ``Corridor``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, overload
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from numpy.typing import ArrayLike, NDArray
+
+from corridors import settings
+from corridors._coerce import (
+    WGS84,
+    check_lonlat,
+    geometry_array,
+    single_line,
+    to_geoseries,
+)
+from corridors.errors import GeometryError
+
+__all__ = ["chainage_km", "length_km", "offset_km", "point_at_km"]
+
+
+@cache
+def _geod(ellipsoid: str) -> pyproj.Geod:
+    return pyproj.Geod(ellps=ellipsoid)
+
+
+def geod() -> pyproj.Geod:
+    """Return the ``pyproj.Geod`` for ``settings.ellipsoid`` (cached)."""
+    return _geod(settings.ellipsoid)
+
+
+def lengths_km_array(geoms: NDArray[np.object_], *, what: str = "geometry") -> NDArray[np.float64]:
+    """Geodesic length in km of each geometry in a NumPy array of lon/lat geometries.
+
+    Lines are measured along their vertices, polygons along their rings, points are 0.
+    Multi-part geometries are summed part by part, never joining one part's end to the next
+    part's start.
+    """
+    n = len(geoms)
+    types = shapely.get_type_id(geoms)
+    # Polygons are measured along their rings; everything is then split into simple parts once.
+    polygonal = (types == 3) | (types == 6)
+    if polygonal.any():
+        geoms = geoms.copy()
+        geoms[polygonal] = shapely.boundary(geoms[polygonal])
+    parts, part_owner = shapely.get_parts(geoms, return_index=True)
+    coords, vertex_part = shapely.get_coordinates(parts, return_index=True)
+    check_lonlat(coords, what=what)
+    same = vertex_part[1:] == vertex_part[:-1]
+    start, end = coords[:-1][same], coords[1:][same]
+    _, _, dist_m = geod().inv(start[:, 0], start[:, 1], end[:, 0], end[:, 1])
+    seg_owner = part_owner[vertex_part[:-1][same]]
+    return np.bincount(seg_owner, weights=dist_m, minlength=n) / 1000.0
+
+
+@overload
+def length_km(x: gpd.GeoSeries | gpd.GeoDataFrame) -> pd.Series: ...
+@overload
+def length_km(x: Any) -> float: ...
+def length_km(x: Any) -> float | pd.Series:
+    """Geodesic length on the WGS84 ellipsoid, in km.
+
+    Parameters
+    ----------
+    x
+        A shapely geometry in lon/lat, a ``Corridor``, or a GeoSeries or GeoDataFrame in any CRS
+        (reprojected to EPSG:4326 first; a missing CRS is refused).
+
+    Returns
+    -------
+    float or pandas.Series
+        One number for a single geometry or corridor; a Series aligned on the input's index for a
+        GeoSeries or GeoDataFrame.
+
+    Examples
+    --------
+    >>> import shapely, corridors
+    >>> round(corridors.length_km(shapely.LineString([(0, 0), (1, 0)])), 3)
+    111.319
+    """
+    series = to_geoseries(x)
+    km = lengths_km_array(geometry_array(series))
+    if isinstance(x, gpd.GeoSeries | gpd.GeoDataFrame):
+        return pd.Series(km, index=series.index, name="length_km")
+    return float(km.sum())
+
+
+class _Located:
+    """Where points fall on a line: chainage along it and distance from it, in km."""
+
+    def __init__(self, line: shapely.LineString, points: NDArray[np.object_]) -> None:
+        coords = shapely.get_coordinates(line)
+        pts = shapely.get_coordinates(points)
+        if len(pts) != len(points):
+            raise ValueError("points must be Point geometries")
+        check_lonlat(pts, what="points")
+        g = geod()
+        az, _, seg_m = g.inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
+        cum_m = np.concatenate([[0.0], np.cumsum(seg_m)])
+        # Locate on a local azimuthal equidistant plane centred on the line: good enough to find
+        # the segment and the fraction along it; the chainage itself is then geodesic.
+        lon0, lat0 = shapely.get_coordinates(line.interpolate(0.5, normalized=True))[0]
+        to_plane = _aeqd(round(float(lon0), 3), round(float(lat0), 3))
+        xy = np.column_stack(to_plane.transform(coords[:, 0], coords[:, 1]))
+        pxy = np.column_stack(to_plane.transform(pts[:, 0], pts[:, 1]))
+        plane_line = shapely.LineString(xy)
+        along = shapely.line_locate_point(plane_line, shapely.points(pxy))
+        plane_cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
+        seg = np.clip(np.searchsorted(plane_cum, along, side="right") - 1, 0, len(seg_m) - 1)
+        seg_len = plane_cum[seg + 1] - plane_cum[seg]
+        frac = np.divide(
+            along - plane_cum[seg], seg_len, out=np.zeros_like(along), where=seg_len > 0
+        )
+        frac = np.clip(frac, 0.0, 1.0)
+        self.chainage_km = (cum_m[seg] + frac * seg_m[seg]) / 1000.0
+        foot_lon, foot_lat, _ = g.fwd(coords[seg, 0], coords[seg, 1], az[seg], frac * seg_m[seg])
+        _, _, off_m = g.inv(pts[:, 0], pts[:, 1], foot_lon, foot_lat)
+        self.offset_km = np.asarray(off_m) / 1000.0
+        self.length_km = cum_m[-1] / 1000.0
+
+
+@cache
+def _aeqd(lon0: float, lat0: float) -> pyproj.Transformer:
+    crs = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m")
+    return pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
+
+
+def _points(points: Any) -> tuple[NDArray[np.object_], pd.Index | None]:
+    series = to_geoseries(points, what="points")
+    geoms = geometry_array(series)
+    if not (shapely.get_type_id(geoms) == 0).all():
+        raise GeometryError("points must all be Point geometries")
+    keep_index = isinstance(points, gpd.GeoSeries | gpd.GeoDataFrame)
+    return geoms, (series.index if keep_index else None)
+
+
+def _locate(line: Any, points: Any) -> tuple[_Located, pd.Index | None, bool]:
+    geom = single_line(line)
+    pts, index = _points(points)
+    scalar = isinstance(points, shapely.Point)
+    return _Located(geom, pts), index, scalar
+
+
+def chainage_km(line: Any, points: Any) -> float | NDArray[np.float64] | pd.Series:
+    """Geodesic distance along ``line`` from its start to where each point projects onto it.
+
+    Parameters
+    ----------
+    line
+        One continuous line: a LineString in lon/lat, a ``Corridor``, or a one-row GeoSeries or
+        GeoDataFrame with a CRS.
+    points
+        A Point, a sequence of Points, or a GeoSeries/GeoDataFrame of points with a CRS.
+
+    Returns
+    -------
+    float, numpy.ndarray or pandas.Series
+        A float for one Point, a Series aligned on the points' index for a GeoSeries or
+        GeoDataFrame, an array otherwise.
+
+    Examples
+    --------
+    >>> import shapely, corridors
+    >>> line = shapely.LineString([(0, 0), (2, 0)])
+    >>> round(corridors.chainage_km(line, shapely.Point(1, 0.1)), 3)
+    111.319
+    """
+    located, index, scalar = _locate(line, points)
+    if scalar:
+        return float(located.chainage_km[0])
+    if index is not None:
+        return pd.Series(located.chainage_km, index=index, name="chainage_km")
+    return located.chainage_km
+
+
+def offset_km(line: Any, points: Any) -> float | NDArray[np.float64] | pd.Series:
+    """Geodesic distance in km from each point to the nearest point of ``line``.
+
+    Takes the same arguments and returns the same shapes as :func:`chainage_km`.
+
+    Examples
+    --------
+    >>> import shapely, corridors
+    >>> line = shapely.LineString([(0, 0), (2, 0)])
+    >>> round(corridors.offset_km(line, shapely.Point(1, 0.1)), 2)
+    11.06
+    """
+    located, index, scalar = _locate(line, points)
+    if scalar:
+        return float(located.offset_km[0])
+    if index is not None:
+        return pd.Series(located.offset_km, index=index, name="offset_km")
+    return located.offset_km
+
+
+def point_at_km(line: Any, km: ArrayLike) -> shapely.Point | NDArray[np.object_]:
+    """Points at the given geodesic chainage(s) along ``line``, in lon/lat.
+
+    Chainages outside ``[0, length]`` are clipped to the line's ends.
+
+    Examples
+    --------
+    >>> import shapely, corridors
+    >>> line = shapely.LineString([(0, 0), (2, 0)])
+    >>> corridors.point_at_km(line, 111.319491).x.round(6)
+    np.float64(1.0)
+    """
+    geom = single_line(line)
+    coords = shapely.get_coordinates(geom)
+    g = geod()
+    az, _, seg_m = g.inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
+    cum_m = np.concatenate([[0.0], np.cumsum(seg_m)])
+    target = np.clip(np.atleast_1d(np.asarray(km, dtype=float)) * 1000.0, 0.0, cum_m[-1])
+    seg = np.clip(np.searchsorted(cum_m, target, side="right") - 1, 0, len(seg_m) - 1)
+    lon, lat, _ = g.fwd(coords[seg, 0], coords[seg, 1], az[seg], target - cum_m[seg])
+    pts = shapely.points(np.column_stack([lon, lat]))
+    return pts[0] if np.ndim(km) == 0 else pts
+
+
+def chainage_on_lines_km(
+    lines: NDArray[np.object_], owner: NDArray[np.intp], points: NDArray[np.object_]
+) -> NDArray[np.float64]:
+    """Geodesic chainage of ``points[i]`` along ``lines[owner[i]]``, for points on the lines.
+
+    One pass for every pair: the segment is found in lon/lat (exact for points that lie on the
+    line, such as cut points), the distance along it is then geodesic.
+    ``lines`` must be single LineStrings.
+    """
+    coords, vertex_line = shapely.get_coordinates(lines, return_index=True)
+    same = vertex_line[1:] == vertex_line[:-1]
+    _, _, seg_m = geod().inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
+    seg_m = np.where(same, seg_m, 0.0)
+    seg_deg = np.where(same, np.hypot(*np.diff(coords, axis=0).T), 0.0)
+    cum_m = np.concatenate([[0.0], np.cumsum(seg_m)])
+    cum_deg = np.concatenate([[0.0], np.cumsum(seg_deg)])
+    first = np.searchsorted(vertex_line, np.arange(len(lines)))
+    last = np.searchsorted(vertex_line, np.arange(len(lines)), side="right") - 1
+    lo, hi = first[owner], last[owner]
+    target = cum_deg[lo] + shapely.line_locate_point(lines[owner], points)
+    k = np.clip(np.searchsorted(cum_deg, target, side="right") - 1, lo, hi - 1)
+    # geodesic distance from the segment's first vertex to the point itself (not a fraction of
+    # the segment), so that a cut point's chainage equals the length of the piece before it
+    pxy = shapely.get_coordinates(points)
+    _, _, into_m = geod().inv(coords[k, 0], coords[k, 1], pxy[:, 0], pxy[:, 1])
+    return (cum_m[k] - cum_m[lo] + into_m) / 1000.0

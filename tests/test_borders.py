@@ -1,0 +1,143 @@
+"""Splitting lines at borders and finding crossings."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import corridors
+
+
+def test_a_line_across_two_countries(two_countries):
+    line = shapely.LineString([(100, 20), (101, 20), (103, 20), (104, 20)])
+    pieces = corridors.split_by_country(line, two_countries)
+    assert pieces["iso3"].tolist() == ["AAA", "BBB"]
+    assert pieces.crs.to_epsg() == 4326
+    two = corridors.length_km(shapely.LineString([(100, 20), (101, 20), (102, 20)]))
+    assert pieces["length_km"].iloc[0] == pytest.approx(two, rel=1e-9)
+    assert pieces["start_km"].iloc[1] == pytest.approx(pieces["end_km"].iloc[0])
+    crossings = corridors.border_crossings(line, two_countries, gates=_gates())
+    assert crossings[["from_iso3", "to_iso3"]].values.tolist() == [["AAA", "BBB"]]
+    assert crossings.geometry.iloc[0].x == pytest.approx(102)
+    assert crossings["chainage_km"].iloc[0] == pytest.approx(two, rel=1e-9)
+    assert crossings["gate_id"].iloc[0] == "g-ab"
+    assert crossings["gate_distance_km"].iloc[0] == pytest.approx(
+        corridors.length_km(shapely.LineString([(102, 20), (102, 20.5)])), rel=1e-9
+    )
+
+
+def _gates() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"id": ["g-ab", "g-other"], "name": ["A–B gate", "elsewhere"],
+         "countries": [["AAA", "BBB"], ["AAA", "CCC"]]},
+        geometry=[shapely.Point(102, 20.5), shapely.Point(102.001, 20.0)],
+        crs="EPSG:4326",
+    )  # fmt: skip
+
+
+def test_back_and_forth_gives_ordered_pieces_and_crossings(two_countries):
+    line = shapely.LineString([(101, 15), (103, 16), (101.5, 17), (103.5, 18)])
+    pieces = corridors.split_by_country(line, two_countries)
+    assert pieces["iso3"].tolist() == ["AAA", "BBB", "AAA", "BBB"]
+    assert np.all(np.diff(pieces["start_km"]) > 0)
+    # segments of ~250 km are cut where the lon/lat segment meets the border, a few hundred
+    # metres off the geodesic's own crossing: the pieces then add up to within a few metres
+    assert pieces["length_km"].sum() == pytest.approx(corridors.length_km(line), rel=1e-5)
+    cr = corridors.border_crossings(line, two_countries, gates=_gates())
+    assert cr["from_iso3"].tolist() == ["AAA", "BBB", "AAA"]
+    assert np.all(np.diff(cr["chainage_km"]) > 0)
+
+
+def test_many_lines_at_once_keep_their_labels_and_columns(two_countries):
+    gdf = gpd.GeoDataFrame(
+        {"name": ["west", "across", "east"]},
+        index=["w", "x", "e"],
+        geometry=[
+            shapely.LineString([(95, 20), (96, 21)]),
+            shapely.LineString([(101, 20), (103, 21)]),
+            shapely.MultiLineString([[(105, 20), (106, 21)], [(107, 20), (108, 20)]]),
+        ],
+        crs="EPSG:4326",
+    )
+    pieces = corridors.split_by_country(gdf, two_countries)
+    assert pieces["line"].tolist() == ["w", "x", "x", "e", "e"]
+    assert pieces["name"].tolist() == ["west", "across", "across", "east", "east"]
+    totals = pieces.groupby("line")["length_km"].sum()
+    assert np.allclose(totals[["w", "x", "e"]], corridors.length_km(gdf)[["w", "x", "e"]])
+    # the second part of the MultiLineString starts where the first part's length ends
+    e = pieces[pieces["line"] == "e"]
+    assert e["start_km"].iloc[1] == pytest.approx(e["length_km"].iloc[0])
+
+
+def test_projected_input_is_reprojected(two_countries):
+    line = gpd.GeoSeries([shapely.LineString([(101, 20), (103, 20)])], crs=4326)
+    a = corridors.split_by_country(line, two_countries)
+    b = corridors.split_by_country(line.to_crs("EPSG:3857"), two_countries.to_crs("EPSG:3857"))
+    assert np.allclose(a["length_km"], b["length_km"], rtol=1e-6)
+
+
+step = st.floats(-0.2, 0.2, allow_nan=False)
+walks = st.tuples(
+    st.floats(101, 103), st.floats(15, 25), st.lists(st.tuples(step, step), min_size=1, max_size=40)
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(walks)
+def test_pieces_sum_to_the_whole_and_crossings_count_sign_changes(two_countries, walk):
+    # Random walks with steps up to ~20 km, like real traced lines: the cut point found on the
+    # lon/lat segment is then within millimetres of the geodesic one.
+    x0, y0, steps = walk
+    pts = np.cumsum(np.vstack([[x0, y0], steps]), axis=0)
+    xs = pts[:, 0]
+    assume(np.all(np.abs(xs - 102) > 1e-3))
+    line = shapely.LineString(pts)
+    assume(line.length > 0)
+    pieces = corridors.split_by_country(line, two_countries)
+    assert pieces["length_km"].sum() == pytest.approx(corridors.length_km(line), rel=1e-7)
+    side = np.sign(xs - 102)
+    expected = int(np.sum(side[1:] != side[:-1]))
+    crossings = corridors.border_crossings(line, two_countries, gates=_gates())
+    assert len(crossings) == expected
+    assert np.all(np.diff(crossings["chainage_km"]) >= 0)
+
+
+def test_bad_boundaries_are_refused(two_countries):
+    line = shapely.LineString([(101, 20), (103, 20)])
+    with pytest.raises(corridors.CRSError):
+        corridors.split_by_country(line, two_countries.set_crs(None, allow_override=True))
+    with pytest.raises(corridors.GeometryError, match="iso3"):
+        corridors.split_by_country(line, two_countries.rename(columns={"iso3": "code"}))
+    with pytest.raises(corridors.GeometryError, match="LineStrings"):
+        corridors.split_by_country(shapely.Point(101, 20), two_countries)
+    renamed = two_countries.rename(columns={"iso3": "c"})
+    assert corridors.split_by_country(line, renamed, by="c")["iso3"].tolist() == ["AAA", "BBB"]
+
+
+def test_a_line_that_retraces_itself_is_cut_on_both_passes(two_countries):
+    line = shapely.LineString([(102.0625, 15), (101.9375, 15), (102.0625, 15)])
+    pieces = corridors.split_by_country(line, two_countries)
+    assert pieces["iso3"].tolist() == ["BBB", "AAA", "BBB"]
+    assert pieces["length_km"].sum() == pytest.approx(corridors.length_km(line), rel=1e-7)
+    assert len(corridors.border_crossings(line, two_countries, gates=_gates())) == 2
+
+
+def test_a_closed_loop_keeps_both_crossings(two_countries):
+    line = shapely.LineString([(102.0625, 15), (102.0625, 14.875), (101.9375, 14.875), (102.0625, 15)])
+    cr = corridors.border_crossings(line, two_countries, gates=_gates())
+    assert cr[["from_iso3", "to_iso3"]].values.tolist() == [["BBB", "AAA"], ["AAA", "BBB"]]
+
+
+def test_a_line_starting_on_the_border_and_one_outside_every_country(two_countries):
+    on = shapely.LineString([(102, 20), (101, 20)])
+    assert corridors.split_by_country(on, two_countries)["iso3"].tolist() == ["AAA"]
+    assert len(corridors.border_crossings(on, two_countries, gates=_gates())) == 0
+    outside = shapely.LineString([(0, 0), (1, 1)])
+    assert len(corridors.split_by_country(outside, two_countries)) == 0
+    half_out = shapely.LineString([(101, 29), (101, 31)])
+    piece = corridors.split_by_country(half_out, two_countries)
+    assert piece["end_km"].iloc[0] == pytest.approx(piece["length_km"].iloc[0], rel=1e-9)

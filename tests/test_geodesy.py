@@ -1,0 +1,163 @@
+"""Geodesic lengths and chainage against independent truths and invariants."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import corridors
+
+A = 6378137.0  # WGS84 semi-major axis, m
+F = 1 / 298.257223563
+E2 = F * (2 - F)
+
+
+def meridian_arc_km(lat1: float, lat2: float) -> float:
+    """Meridian arc by numerical integration of the radius of curvature M(phi)."""
+    phi = np.linspace(math.radians(lat1), math.radians(lat2), 200_001)
+    m = A * (1 - E2) / (1 - E2 * np.sin(phi) ** 2) ** 1.5
+    return float(np.sum((m[1:] + m[:-1]) / 2 * np.diff(phi))) / 1000.0
+
+
+def test_equator_degree_is_a_times_radian():
+    line = shapely.LineString([(0, 0), (1, 0)])
+    assert corridors.length_km(line) == pytest.approx(A * math.pi / 180 / 1000, abs=1e-9)
+
+
+def test_quarter_meridian_matches_published_value():
+    # 10,001,965.729 m: the WGS84 quarter meridian (GeographicLib, Karney 2011)
+    assert corridors.length_km(shapely.LineString([(0, 0), (0, 90)])) == pytest.approx(
+        10001.965729, abs=1e-6
+    )
+
+
+@pytest.mark.parametrize(("lat1", "lat2"), [(17.9, 25.0), (-33.0, -12.5), (0.0, 1.0), (60, 61)])
+def test_meridian_arcs_match_numerical_integration(lat1, lat2):
+    line = shapely.LineString([(102.6, lat1), (102.6, lat2)])
+    assert corridors.length_km(line) == pytest.approx(meridian_arc_km(lat1, lat2), rel=1e-9)
+
+
+def test_many_vertices_on_the_equator_sum_exactly():
+    xs = np.linspace(100, 110, 1001)
+    line = shapely.LineString(np.column_stack([xs, np.zeros_like(xs)]))
+    assert corridors.length_km(line) == pytest.approx(10 * A * math.pi / 180 / 1000, rel=1e-12)
+
+
+def test_multilinestring_parts_are_not_joined():
+    parts = shapely.MultiLineString([[(0, 0), (1, 0)], [(5, 0), (6, 0)]])
+    assert corridors.length_km(parts) == pytest.approx(2 * 111.31949079, rel=1e-9)
+
+
+def test_polygon_length_is_its_perimeter_and_point_is_zero():
+    box = shapely.box(0, 0, 1, 1)
+    ring = shapely.LineString(box.exterior.coords)
+    assert corridors.length_km(box) == pytest.approx(corridors.length_km(ring))
+    s = gpd.GeoSeries([shapely.Point(1, 1), ring], crs="EPSG:4326")
+    assert corridors.length_km(s).iloc[0] == 0.0
+
+
+def test_series_in_and_out_keeps_the_index_and_reprojects():
+    lines = gpd.GeoSeries(
+        [shapely.LineString([(102, 18), (102.5, 18.4)]), shapely.LineString([(101, 20), (101, 21)])],
+        index=["a", "b"],
+        crs="EPSG:4326",
+    )
+    km = corridors.length_km(lines)
+    assert isinstance(km, pd.Series)
+    assert list(km.index) == ["a", "b"]
+    utm = corridors.length_km(lines.to_crs("EPSG:32648"))
+    assert np.allclose(utm, km, rtol=1e-7)
+    frame = gpd.GeoDataFrame({"name": ["x", "y"]}, index=lines.index, geometry=lines)
+    assert np.allclose(corridors.length_km(frame), km)
+
+
+def test_length_is_vectorised_per_geometry_not_joined_across_rows():
+    lines = gpd.GeoSeries(
+        [shapely.LineString([(0, 0), (1, 0)]), shapely.LineString([(50, 50), (50, 51)])],
+        crs="EPSG:4326",
+    )
+    km = corridors.length_km(lines)
+    assert km.iloc[0] == pytest.approx(111.319491, abs=1e-6)
+    assert km.iloc[1] == pytest.approx(meridian_arc_km(50, 51), rel=1e-9)
+
+
+lon = st.floats(95, 110, allow_nan=False)
+lat = st.floats(10, 28, allow_nan=False)
+lines = st.lists(st.tuples(lon, lat), min_size=2, max_size=30, unique=True).map(shapely.LineString)
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines)
+def test_reversing_keeps_the_length(line):
+    assert corridors.length_km(shapely.reverse(line)) == pytest.approx(
+        corridors.length_km(line), rel=1e-12, abs=1e-9
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(lines, st.integers(1, 5))
+def test_densifying_along_the_geodesic_keeps_the_length(line, n):
+    g = pyproj.Geod(ellps="WGS84")
+    coords = shapely.get_coordinates(line)
+    dense = [tuple(coords[0])]
+    for (x1, y1), (x2, y2) in zip(coords[:-1], coords[1:], strict=True):
+        dense += g.npts(x1, y1, x2, y2, n) + [(x2, y2)]
+    assert corridors.length_km(shapely.LineString(dense)) == pytest.approx(
+        corridors.length_km(line), rel=1e-9, abs=1e-9
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(lines, st.lists(st.floats(0, 1), min_size=1, max_size=20))
+def test_chainage_is_monotonic_and_inverts_point_at_km(line, fractions):
+    total = corridors.length_km(line)
+    km = np.sort(np.asarray(fractions)) * total
+    pts = corridors.point_at_km(line, km)
+    ch = corridors.chainage_km(line, list(pts))
+    # a point on a self-touching polyline may locate on another pass: compare where unambiguous
+    assert np.all(np.diff(ch) >= -1e-6) or not line.is_simple
+    if line.is_simple:
+        assert np.allclose(ch, km, atol=1e-3)
+
+
+def test_chainage_and_offset_of_points_off_the_line():
+    line = shapely.LineString([(100, 20), (101, 20), (101, 21)])
+    pts = gpd.GeoSeries([shapely.Point(100.5, 20.05), shapely.Point(101.1, 20.5)], crs=4326)
+    ch = corridors.chainage_km(line, pts)
+    off = corridors.offset_km(line, pts)
+    first_leg = corridors.length_km(shapely.LineString([(100, 20), (101, 20)]))
+    assert ch.iloc[0] == pytest.approx(first_leg / 2, rel=2e-3)
+    assert ch.iloc[1] == pytest.approx(first_leg + meridian_arc_km(20, 20.5), rel=2e-3)
+    assert off.iloc[0] == pytest.approx(meridian_arc_km(20, 20.05), rel=2e-2)
+    assert off.iloc[1] == pytest.approx(0.1 * 111.32 * math.cos(math.radians(20.5)), rel=2e-2)
+
+
+def test_errors_for_bad_input():
+    with pytest.raises(corridors.CRSError, match="no CRS"):
+        corridors.length_km(gpd.GeoSeries([shapely.LineString([(0, 0), (1, 1)])]))
+    with pytest.raises(corridors.CoordinateError, match="swapped"):
+        corridors.length_km(shapely.LineString([(18.0, 102.6), (18.5, 102.7)]))
+    with pytest.raises(corridors.CoordinateError, match="projected"):
+        corridors.length_km(shapely.LineString([(500000, 2000000), (510000, 2000000)]))
+    with pytest.raises(corridors.GeometryError, match="empty"):
+        corridors.length_km(shapely.LineString())
+    with pytest.raises(corridors.GeometryError, match="empty"):
+        corridors.length_km(gpd.GeoSeries([], crs=4326))
+    with pytest.raises(corridors.GeometryError, match="expected"):
+        corridors.length_km("not a geometry")
+    with pytest.raises(corridors.CoordinateError, match="NaN"):
+        corridors.length_km(shapely.LineString([(0, 0), (float("nan"), 1)]))
+    with pytest.raises(corridors.GeometryError, match="one continuous"):
+        corridors.chainage_km(
+            shapely.MultiLineString([[(0, 0), (1, 0)], [(5, 0), (6, 0)]]), shapely.Point(0, 0)
+        )
+    with pytest.raises(corridors.GeometryError, match="Point"):
+        corridors.chainage_km(shapely.LineString([(0, 0), (1, 0)]), [shapely.LineString([(0, 0), (1, 1)])])
