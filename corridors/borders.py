@@ -100,9 +100,10 @@ def split_by_country(
     before = np.cumsum(part_km) - part_km
     part_start = before - before[np.searchsorted(part_owner, part_owner)]
 
-    tree = shapely.STRtree(bgeoms)
-    pi, bi = tree.query(parts, predicate="within")
-    pi, keep = np.unique(pi, return_index=True)  # within two overlapping polygons: the first
+    # Lines wholly inside one country are kept whole. The query runs from the few polygons
+    # (prepared once each by GEOS) into a tree of the many lines.
+    bi, pi = shapely.STRtree(parts).query(bgeoms, predicate="contains")
+    pi, keep = np.unique(pi, return_index=True)  # inside two overlapping polygons: the first
     whole = {
         "part": pi,
         "country": bi[keep],
@@ -111,7 +112,7 @@ def split_by_country(
         "geometry": parts[pi],
     }
     rest = np.setdiff1d(np.arange(len(parts)), pi)
-    cut = _cut_at_borders(rest, coords, vpart, cum_m, first_vertex, bgeoms, tree)
+    cut = _cut_at_borders(rest, coords, vpart, cum_m, first_vertex, bgeoms)
     cut["start_km"] = part_start[cut["part"]] + cut["start_km"]
     cut["end_km"] = part_start[cut["part"]] + cut["end_km"]
 
@@ -143,7 +144,6 @@ def _cut_at_borders(
     cum_m: NDArrayObj,
     first_vertex: NDArrayObj,
     bgeoms: NDArrayObj,
-    tree: shapely.STRtree,
 ) -> dict[str, NDArrayObj]:
     """Cut the parts ``rest`` wherever one of their segments meets a border, all at once.
 
@@ -165,8 +165,9 @@ def _cut_at_borders(
     in_rest[rest] = True
     k = np.flatnonzero((vpart[1:] == vpart[:-1]) & in_rest[vpart[:-1]])
     segs = shapely.linestrings(np.stack([coords[k], coords[k + 1]], axis=1))
-    # 2. where segments meet polygon boundaries
-    rings = shapely.boundary(bgeoms)
+    # 2. where segments meet polygon boundaries, cut into short chunks so that every
+    #    intersection is between two small lines
+    rings = _border_chunks(bgeoms)
     si, ri = shapely.STRtree(rings).query(segs, predicate="intersects")
     hits = shapely.intersection(segs[si], rings[ri])
     hit_xy, hit_owner = shapely.get_coordinates(hits, return_index=True)
@@ -211,7 +212,7 @@ def _cut_at_borders(
     valid = size >= 2
     mid = (xy[rows[head[valid]]] + xy[rows[head[valid] + 1]]) / 2.0
     country = np.full(n_pieces, -1)
-    mi, mc = tree.query(shapely.points(mid), predicate="intersects")
+    mc, mi = shapely.STRtree(shapely.points(mid)).query(bgeoms, predicate="intersects")
     mi, first = np.unique(mi, return_index=True)
     country[np.flatnonzero(valid)[mi]] = mc[first]
     piece_part = part[rows[head]]
@@ -239,6 +240,26 @@ def _cut_at_borders(
         "end_km": (chain[rows[g_tail]] - base) / 1000.0,
         "geometry": geometry,
     }
+
+
+def _border_chunks(polygons: NDArrayObj, size: int = 16) -> NDArrayObj:
+    """The polygons' rings as short lines of at most ``size`` segments, for a fast STRtree."""
+    rings = shapely.get_rings(shapely.get_parts(polygons))
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    first = np.searchsorted(ring, ring)
+    last = np.searchsorted(ring, ring, side="right") - 1
+    pos = np.arange(len(ring)) - first
+    # the ring's last vertex stays in the last chunk, so that no chunk is a single point
+    chunk = (
+        ring.astype(np.int64) * (1 + len(xy) // size) + np.minimum(pos, last - first - 1) // size
+    )
+    # every chunk also takes the first vertex of the next one, so the chunks join up
+    joins = np.flatnonzero((pos % size == 0) & (pos > 0) & (pos < last - first))
+    xy = np.concatenate([xy, xy[joins]])
+    chunk = np.concatenate([chunk, chunk[joins] - 1])
+    order = np.argsort(chunk, kind="stable")
+    _, ids = np.unique(chunk[order], return_inverse=True)
+    return shapely.linestrings(xy[order], indices=ids)
 
 
 def border_crossings(

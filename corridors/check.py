@@ -32,7 +32,14 @@ __all__ = ["CheckReport", "check", "length_tolerance_km"]
 # Relative length error a geometry of each accuracy class may carry: a traced polyline cuts the
 # corners of the real curves (it is shorter), a schematic one follows only the published route.
 RELATIVE_TOLERANCE = {"surveyed": 0.005, "traced": 0.03, "approximate": 0.06, "schematic": 0.15}
-VERDICTS = ("consistent", "marginal", "inconsistent", "not measurable", "not a length")
+VERDICTS = (
+    "consistent",  # within the tolerance the geometry allows
+    "marginal",  # beyond it, within twice it
+    "inconsistent",  # beyond twice the tolerance: the geometry does not support the figure
+    "too coarse",  # the tolerance is over half the figure: the geometry cannot tell
+    "not measurable",  # e.g. a structure known only as a point
+    "not a length",  # cost, speed, counts
+)
 
 
 def length_tolerance_km(length_km: float, accuracy: str | None, error_km: float | None) -> float:
@@ -127,9 +134,12 @@ class CheckReport:
                     f"  ? {r.scope}: {r.published_km:,.3f} km ({r.source}) — {r.explanation}"
                 )
                 continue
-            mark = {"consistent": "✓", "marginal": "~", "inconsistent": "✗"}[r.verdict]
+            mark = {"consistent": "✓", "marginal": "~", "inconsistent": "✗", "too coarse": "?"}[
+                r.verdict
+            ]
+            cite = _cite(r.source, r.date)
             lines.append(
-                f"  {mark} {r.scope}: published {_num(r.published_km)} km ({r.source}, {r.date}), "
+                f"  {mark} {r.scope}: published {_num(r.published_km)} km ({cite}), "
                 f"measured {r.measured_km:,.1f} km, {r.diff_km:+,.1f} km ({r.diff_pct:+.1f} %), "
                 f"tolerance ±{r.tolerance_km:,.1f} km: {r.verdict}"
             )
@@ -161,6 +171,14 @@ class CheckReport:
             f"<div class='corridors-check'><strong>{esc(self.name)}</strong>"
             f"<pre>{esc(str(self))}</pre>{shown.to_html(index=False, escape=True)}</div>"
         )
+
+
+def _cite(source: Any, date: Any) -> str:
+    """``source, date``, leaving out a missing date or one the source already names."""
+    source = str(source) if isinstance(source, str) and source else "unknown source"
+    if not isinstance(date, str | int) or str(date) in source:
+        return source
+    return f"{source}, {date}"
 
 
 def _num(v: float) -> str:
@@ -273,8 +291,10 @@ def check(corridor: str | Corridor, boundaries: Any = None) -> CheckReport:
     --------
     >>> import corridors
     >>> report = corridors.check("china-laos-railway")
-    >>> report.table.loc[report.table["figure"] == "total-xinhua", "published_km"].item()
-    1035.0
+    >>> t = report.table
+    >>> t.loc[(t["feature"] == "china-laos-railway") & (t["measure"] == "length"), "published_km"]
+    ...     .tolist()
+    [1035.0]
     """
     c = corridor if isinstance(corridor, Corridor) else load(corridor)
     if not isinstance(c.geometry, shapely.LineString):
@@ -305,13 +325,12 @@ def check(corridor: str | Corridor, boundaries: Any = None) -> CheckReport:
             ):
                 tol += 2.0 * _boundary_error_km(m)
             diff = measured - value
-            verdict = (
-                "consistent"
-                if abs(diff) <= tol
-                else "marginal"
-                if abs(diff) <= 2 * tol
-                else "inconsistent"
-            )
+            if tol > 0.5 * abs(value):
+                verdict = "too coarse"
+            elif abs(diff) <= tol:
+                verdict = "consistent"
+            else:
+                verdict = "marginal" if abs(diff) <= 2 * tol else "inconsistent"
         diff_km = measured - value if np.isfinite(measured) else np.nan
         rows.append(
             {
@@ -372,13 +391,15 @@ def _explain(verdict: str, accuracy: str | None, error_km: Any) -> str:
         return "beyond the geometry's tolerance but within twice it"
     if verdict == "inconsistent":
         return "the geometry does not support this figure"
+    if verdict == "too coarse":
+        return f"the geometry (±{error_km} km, and the borders') is too coarse to tell"
     return ""
 
 
 def _disagreements(c: Corridor, table: pd.DataFrame) -> pd.DataFrame:
     cols = ["scope", "count", "min_km", "max_km", "spread_km", "measured_km", "closest_km",
             "closest_source", "values"]  # fmt: skip
-    t = table[table["verdict"].isin(["consistent", "marginal", "inconsistent"])]
+    t = table[table["verdict"].isin(["consistent", "marginal", "inconsistent", "too coarse"])]
     out = []
     for scope, group in t.groupby("scope", sort=False):
         values = group["published_km"].to_numpy(dtype=float)
@@ -396,7 +417,7 @@ def _disagreements(c: Corridor, table: pd.DataFrame) -> pd.DataFrame:
                 "closest_km": closest["published_km"],
                 "closest_source": closest["source"],
                 "values": [
-                    f"{_num(v)} km ({s}, {d})"
+                    f"{_num(v)} km ({_cite(s, d)})"
                     for v, s, d in zip(
                         group["published_km"], group["source"], group["date"], strict=True
                     )

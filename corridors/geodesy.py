@@ -42,6 +42,18 @@ def geod() -> pyproj.Geod:
     return _geod(settings.ellipsoid)
 
 
+def _segment_lengths_m(coords: NDArray[np.float64], seg: NDArray[np.intp]) -> NDArray[np.float64]:
+    """Geodesic length in m from vertex ``seg[i]`` to ``seg[i] + 1``, in one PROJ call.
+
+    The four coordinate arrays are fresh contiguous copies, so PROJ may write into them in place
+    instead of copying them again.
+    """
+    lon1, lat1 = coords[seg, 0], coords[seg, 1]
+    lon2, lat2 = coords[seg + 1, 0], coords[seg + 1, 1]
+    _, _, dist_m = geod().inv(lon1, lat1, lon2, lat2, inplace=True)
+    return np.asarray(dist_m)
+
+
 def lengths_km_array(geoms: NDArray[np.object_], *, what: str = "geometry") -> NDArray[np.float64]:
     """Geodesic length in km of each geometry in a NumPy array of lon/lat geometries.
 
@@ -56,13 +68,17 @@ def lengths_km_array(geoms: NDArray[np.object_], *, what: str = "geometry") -> N
     if polygonal.any():
         geoms = geoms.copy()
         geoms[polygonal] = shapely.boundary(geoms[polygonal])
-    parts, part_owner = shapely.get_parts(geoms, return_index=True)
+    if polygonal.any() or ((types >= 4) & (types <= 7)).any():
+        parts, part_owner = shapely.get_parts(geoms, return_index=True)
+    else:  # only simple geometries: skip the copy into parts
+        parts, part_owner = geoms, None
     coords, vertex_part = shapely.get_coordinates(parts, return_index=True)
     check_lonlat(coords, what=what)
-    same = vertex_part[1:] == vertex_part[:-1]
-    start, end = coords[:-1][same], coords[1:][same]
-    _, _, dist_m = geod().inv(start[:, 0], start[:, 1], end[:, 0], end[:, 1])
-    seg_owner = part_owner[vertex_part[:-1][same]]
+    seg = np.flatnonzero(vertex_part[1:] == vertex_part[:-1])
+    dist_m = _segment_lengths_m(coords, seg)
+    seg_owner = vertex_part[seg]
+    if part_owner is not None:
+        seg_owner = part_owner[seg_owner]
     return np.bincount(seg_owner, weights=dist_m, minlength=n) / 1000.0
 
 

@@ -98,7 +98,7 @@ def test_pieces_sum_to_the_whole_and_crossings_count_sign_changes(two_countries,
     line = shapely.LineString(pts)
     assume(line.length > 0)
     pieces = corridors.split_by_country(line, two_countries)
-    assert pieces["length_km"].sum() == pytest.approx(corridors.length_km(line), rel=1e-7)
+    assert pieces["length_km"].sum() == pytest.approx(corridors.length_km(line), rel=5e-7)
     side = np.sign(xs - 102)
     expected = int(np.sum(side[1:] != side[:-1]))
     crossings = corridors.border_crossings(line, two_countries, gates=_gates())
@@ -122,12 +122,14 @@ def test_a_line_that_retraces_itself_is_cut_on_both_passes(two_countries):
     line = shapely.LineString([(102.0625, 15), (101.9375, 15), (102.0625, 15)])
     pieces = corridors.split_by_country(line, two_countries)
     assert pieces["iso3"].tolist() == ["BBB", "AAA", "BBB"]
-    assert pieces["length_km"].sum() == pytest.approx(corridors.length_km(line), rel=1e-7)
+    assert pieces["length_km"].sum() == pytest.approx(corridors.length_km(line), rel=5e-7)
     assert len(corridors.border_crossings(line, two_countries, gates=_gates())) == 2
 
 
 def test_a_closed_loop_keeps_both_crossings(two_countries):
-    line = shapely.LineString([(102.0625, 15), (102.0625, 14.875), (101.9375, 14.875), (102.0625, 15)])
+    line = shapely.LineString(
+        [(102.0625, 15), (102.0625, 14.875), (101.9375, 14.875), (102.0625, 15)]
+    )
     cr = corridors.border_crossings(line, two_countries, gates=_gates())
     assert cr[["from_iso3", "to_iso3"]].values.tolist() == [["BBB", "AAA"], ["AAA", "BBB"]]
 

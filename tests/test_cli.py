@@ -1,0 +1,148 @@
+"""The command line, run as users run it: a real subprocess, with exit codes and stderr."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+ROUTE = [[101.60, 21.40], [101.68, 21.20], [101.70, 21.00]]
+
+
+def run(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "corridors.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def route_file(tmp_path):
+    path = tmp_path / "route.geojson"
+    feature = {
+        "type": "Feature",
+        "properties": {"name": "mine"},
+        "geometry": {"type": "LineString", "coordinates": ROUTE},
+    }
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), "utf-8")
+    return path
+
+
+def test_list_and_json():
+    out = run("list")
+    assert out.returncode == 0, out.stderr
+    assert "china-laos-railway" in out.stdout
+    data = json.loads(run("list", "--json").stdout)
+    assert {d["id"] for d in data} >= {"china-laos-railway", "vientiane-vung-ang-railway"}
+    assert all(d["length_km"] > 0 for d in data)
+
+
+def test_check_prints_the_1035_km_check():
+    out = run("check", "china-laos-railway")
+    assert out.returncode == 0, out.stderr
+    assert "1,035 km" in out.stdout
+    assert "88 + 508.53 + 422 = 1,018.53 ≠ 1,035 km" in out.stdout
+
+
+def test_length_crossings_and_check_on_a_users_file(route_file):
+    length = json.loads(run("length", str(route_file), "--json").stdout)
+    assert set(length["by_country"]) == {"CHN", "LAO"}
+    assert sum(length["by_country"].values()) == pytest.approx(length["total_km"], rel=1e-6)
+    crossings = json.loads(run("crossings", str(route_file), "--json").stdout)
+    assert [(c["from_iso3"], c["to_iso3"]) for c in crossings] == [("CHN", "LAO")]
+    assert crossings[0]["gate_name"]
+    check = run("check", str(route_file))
+    assert check.returncode == 0, check.stderr
+    show = run("show", str(route_file))
+    assert show.returncode == 0 and "section-1" in show.stdout
+
+
+def test_output_file_is_written_whole(tmp_path):
+    target = tmp_path / "report.json"
+    out = run("check", "china-laos-railway", "--json", "-o", str(target))
+    assert out.returncode == 0 and out.stdout == ""
+    assert json.loads(target.read_text("utf-8"))["corridor"] == "china-laos-railway"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["show", "china-lao-railway"], "did you mean 'china-laos-railway'"),
+        (["check", "nowhere.geojson"], "no such file"),
+        (["length", "{corrupt}"], "unknown corridor"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(args, message, tmp_path):
+    target = tmp_path / "out.json"
+    out = run(*args, "-o", str(target))
+    assert out.returncode == 1
+    assert message in out.stderr
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "is empty"),
+        ("{oops", "not valid JSON"),
+        ('{"type": "FeatureCollection", "features": []}', "no features"),
+        (
+            json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "properties": {},
+                            "geometry": {
+                                "type": "LineString",
+                                "coordinates": [[21.0, 101.6], [21.2, 101.7]],
+                            },
+                        }
+                    ],
+                }
+            ),
+            "swapped",
+        ),
+        (
+            json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "properties": {},
+                            "geometry": {
+                                "type": "LineString",
+                                "coordinates": [[500000, 2300000], [510000, 2310000]],
+                            },
+                        }
+                    ],
+                }
+            ),
+            "projected",
+        ),
+    ],
+    ids=["empty", "corrupt", "no-features", "swapped", "projected"],
+)
+def test_bad_files_fail_cleanly_and_write_nothing(tmp_path, content, message):
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(content, "utf-8")
+    target = tmp_path / "out.txt"
+    for command in ("length", "crossings", "check", "show"):
+        out = run(command, str(bad), "-o", str(target))
+        assert out.returncode == 1, command
+        assert message in out.stderr and "Traceback" not in out.stderr, (command, out.stderr)
+        assert not target.exists()
+
+
+def test_usage_errors_exit_2():
+    out = run("frobnicate")
+    assert out.returncode == 2
+    assert "invalid choice" in out.stderr
