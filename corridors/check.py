@@ -50,6 +50,7 @@ def length_tolerance_km(length_km: float, accuracy: str | None, error_km: float 
 
     Examples
     --------
+    >>> from corridors.check import length_tolerance_km
     >>> length_tolerance_km(1000.0, "traced", 1.5)
     33.0
     """
@@ -292,8 +293,8 @@ def check(corridor: str | Corridor, boundaries: Any = None) -> CheckReport:
     >>> import corridors
     >>> report = corridors.check("china-laos-railway")
     >>> t = report.table
-    >>> t.loc[(t["feature"] == "china-laos-railway") & (t["measure"] == "length"), "published_km"]
-    ...     .tolist()
+    >>> whole = (t["feature"] == "china-laos-railway") & (t["measure"] == "length")
+    >>> t.loc[whole, "published_km"].tolist()
     [1035.0]
     """
     c = corridor if isinstance(corridor, Corridor) else load(corridor)

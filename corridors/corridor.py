@@ -93,6 +93,7 @@ class Corridor:
 
         Examples
         --------
+        >>> import corridors
         >>> corridors.Corridor.from_file("my_route.geojson")  # doctest: +SKIP
         """
         path = Path(path)
@@ -134,7 +135,7 @@ class Corridor:
 
         Examples
         --------
-        >>> import geopandas as gpd, shapely
+        >>> import geopandas as gpd, shapely, corridors
         >>> gdf = gpd.GeoDataFrame(geometry=[shapely.LineString([(102, 18), (102.5, 18.5)])],
         ...                        crs="EPSG:4326")
         >>> corridors.Corridor.from_geodataframe(gdf, id="mine").sections["role"].tolist()
@@ -202,27 +203,25 @@ class Corridor:
 
     # -- access -----------------------------------------------------------------------------
     def station(self, key: str) -> pd.Series:
-        """A station by id, English name or local name (case-insensitive).
+        """A station by id, name or local name, forgiving case, punctuation and "station".
+
+        ``"Kunming South"``, ``"kunming-south"`` and ``"Kunming South station"`` find the same
+        station; a name given in brackets (``"Oudomxay"`` for "Muang Xay (Oudomxay) station")
+        works too.
 
         Raises
         ------
         UnknownIdError
             With the closest ids as suggestions.
         """
-        st = self.stations
-        wanted = str(key).strip().casefold()
-        for column in ("id", "name"):
-            if column in st.columns:
-                hit = st[st[column].astype(str).str.casefold() == wanted]
-                if len(hit):
-                    return hit.iloc[0]
-        if "names" in st.columns:
-            for i, names in enumerate(st["names"]):
-                if isinstance(names, Mapping) and wanted in {
-                    str(v).casefold() for v in names.values()
-                }:
-                    return st.iloc[i]
-        raise UnknownIdError(f"station on {self.id}", key, st["id"].tolist())
+        wanted = _normal(str(key))
+        for i, row in self.stations.iterrows():
+            names = row.get("names")
+            local = list(names.values()) if isinstance(names, Mapping) else []
+            keys = {_normal(str(row["id"])), *_name_keys(str(row["name"])), *map(_normal, local)}
+            if wanted in keys:
+                return self.stations.loc[i]
+        raise UnknownIdError(f"station on {self.id}", key, self.stations["id"].tolist())
 
     def to_geoseries(self) -> gpd.GeoSeries:
         """The main line as a one-row GeoSeries in EPSG:4326, indexed by the corridor id."""
@@ -279,6 +278,26 @@ def _first(gdf: pd.DataFrame, column: str) -> Any:
     if column in gdf.columns and gdf[column].notna().any():
         return gdf[column].dropna().iloc[0]
     return None
+
+
+def _normal(text: str) -> str:
+    """Case- and punctuation-free form of a name: "Ning'er" -> "ning er"."""
+    return " ".join("".join(c if c.isalnum() else " " for c in text.casefold()).split())
+
+
+def _name_keys(name: str) -> set[str]:
+    """The forms a station name is known by: with and without "station" and bracketed parts."""
+    base = _normal(name)
+    keys = {base}
+    for suffix in (" freight station", " railway station", " station"):
+        if base.endswith(suffix):
+            keys.add(base.removesuffix(suffix))
+    if "(" in name:
+        outer, _, inner = name.partition("(")
+        inner = inner.partition(")")[0]
+        keys |= {_normal(outer), _normal(inner)}
+        keys |= {k.removesuffix(" station") for k in (_normal(outer), _normal(inner))}
+    return keys
 
 
 def _slug(text: Any) -> str:
