@@ -42,6 +42,12 @@ VERDICTS = (
 )
 
 
+TABLE_COLUMNS = [
+    "figure", "feature", "measure", "scope", "published_km", "measured_km", "diff_km", "diff_pct",
+    "tolerance_km", "verdict", "explanation", "source", "date", "confidence", "description",
+]  # fmt: skip
+
+
 def length_tolerance_km(length_km: float, accuracy: str | None, error_km: float | None) -> float:
     """How far a measured length may be from the truth, given the geometry's accuracy.
 
@@ -354,7 +360,7 @@ def check(corridor: str | Corridor, boundaries: Any = None) -> CheckReport:
                 "description": fig.get("description"),
             }
         )
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     return CheckReport(
         corridor_id=c.id,
         name=c.name,

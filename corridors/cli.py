@@ -177,6 +177,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("corridors: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # a bug, not bad input: still one line, unless debugging
+        if os.environ.get("CORRIDORS_DEBUG"):
+            raise
+        print(
+            f"corridors: internal error: {type(err).__name__}: {err} "
+            "(set CORRIDORS_DEBUG=1 for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return 3
     return 0
 
 

@@ -190,6 +190,15 @@ class Corridor:
         out["order"] = np.cumsum(lines) * lines
         out.loc[~lines, "order"] = np.arange(int((~lines).sum())) + 1
         out["figures"] = [[] for _ in range(n)]
+        defaults: dict[str, Any] = {
+            "names": None, "mode": None, "status": None, "opened": None, "target": None,
+            "accuracy": None, "error_km": np.nan, "confidence": None,
+        }  # fmt: skip
+        for column, value in defaults.items():
+            if column not in out.columns:
+                out[column] = value
+        if "sources" not in out.columns:
+            out["sources"] = [["user data"] for _ in range(n)]
         meta = {
             "id": id,
             "name": name or id,
