@@ -170,6 +170,17 @@ def _locate(line: Any, points: Any) -> tuple[_Located, pd.Index | None, bool]:
     return _Located(geom, pts), index, scalar
 
 
+def _shaped(
+    values: NDArray[np.float64], index: pd.Index | None, scalar: bool, name: str
+) -> float | NDArray[np.float64] | pd.Series:
+    """A float for one point, a Series on the points' index, or the array itself."""
+    if scalar:
+        return float(values[0])
+    if index is not None:
+        return pd.Series(values, index=index, name=name)
+    return values
+
+
 def chainage_km(line: Any, points: Any) -> float | NDArray[np.float64] | pd.Series:
     """Geodesic distance along ``line`` from its start to where each point projects onto it.
 
@@ -195,11 +206,7 @@ def chainage_km(line: Any, points: Any) -> float | NDArray[np.float64] | pd.Seri
     111.319
     """
     located, index, scalar = _locate(line, points)
-    if scalar:
-        return float(located.chainage_km[0])
-    if index is not None:
-        return pd.Series(located.chainage_km, index=index, name="chainage_km")
-    return located.chainage_km
+    return _shaped(located.chainage_km, index, scalar, "chainage_km")
 
 
 def offset_km(line: Any, points: Any) -> float | NDArray[np.float64] | pd.Series:
@@ -215,11 +222,7 @@ def offset_km(line: Any, points: Any) -> float | NDArray[np.float64] | pd.Series
     11.06
     """
     located, index, scalar = _locate(line, points)
-    if scalar:
-        return float(located.offset_km[0])
-    if index is not None:
-        return pd.Series(located.offset_km, index=index, name="offset_km")
-    return located.offset_km
+    return _shaped(located.offset_km, index, scalar, "offset_km")
 
 
 def point_at_km(line: Any, km: ArrayLike) -> shapely.Point | NDArray[np.object_]:

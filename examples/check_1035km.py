@@ -29,7 +29,9 @@ for row in corridors.border_crossings(clr).itertuples():
     )
 
 # 5. Distances between stations along the line.
-print(f"Luang Prabang → Vientiane: {corridors.distance_km(clr, 'Luang Prabang', 'Vientiane'):,.1f} km")
+print(
+    f"Luang Prabang → Vientiane: {corridors.distance_km(clr, 'Luang Prabang', 'Vientiane'):,.1f} km"
+)
 
 # 6. Every published figure against the geometry, and the figures against each other.
 report = corridors.check(clr)

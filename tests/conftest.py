@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import pytest
 import shapely
@@ -20,3 +22,26 @@ def two_countries() -> gpd.GeoDataFrame:
         geometry=[shapely.box(90, 10, 102, 30), shapely.box(102, 10, 114, 30)],
         crs="EPSG:4326",
     )
+
+
+def line_feature(coords, **props) -> dict:
+    """A GeoJSON LineString Feature."""
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": "LineString", "coordinates": coords},
+    }
+
+
+def point_feature(xy, **props) -> dict:
+    """A GeoJSON Point Feature."""
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": "Point", "coordinates": list(xy)},
+    }
+
+
+def feature_collection(*features) -> str:
+    """A GeoJSON FeatureCollection as text."""
+    return json.dumps({"type": "FeatureCollection", "features": list(features)})

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import feature_collection, line_feature
 
 ROUTE = [[101.60, 21.40], [101.68, 21.20], [101.70, 21.00]]
 
@@ -24,12 +25,7 @@ def run(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def route_file(tmp_path):
     path = tmp_path / "route.geojson"
-    feature = {
-        "type": "Feature",
-        "properties": {"name": "mine"},
-        "geometry": {"type": "LineString", "coordinates": ROUTE},
-    }
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), "utf-8")
+    path.write_text(feature_collection(line_feature(ROUTE, name="mine")), "utf-8")
     return path
 
 
@@ -91,43 +87,9 @@ def test_errors_are_one_line_without_traceback(args, message, tmp_path):
     [
         ("", "is empty"),
         ("{oops", "not valid JSON"),
-        ('{"type": "FeatureCollection", "features": []}', "no features"),
-        (
-            json.dumps(
-                {
-                    "type": "FeatureCollection",
-                    "features": [
-                        {
-                            "type": "Feature",
-                            "properties": {},
-                            "geometry": {
-                                "type": "LineString",
-                                "coordinates": [[21.0, 101.6], [21.2, 101.7]],
-                            },
-                        }
-                    ],
-                }
-            ),
-            "swapped",
-        ),
-        (
-            json.dumps(
-                {
-                    "type": "FeatureCollection",
-                    "features": [
-                        {
-                            "type": "Feature",
-                            "properties": {},
-                            "geometry": {
-                                "type": "LineString",
-                                "coordinates": [[500000, 2300000], [510000, 2310000]],
-                            },
-                        }
-                    ],
-                }
-            ),
-            "projected",
-        ),
+        (feature_collection(), "no features"),
+        (feature_collection(line_feature([[21.0, 101.6], [21.2, 101.7]])), "swapped"),
+        (feature_collection(line_feature([[500000, 2300000], [510000, 2310000]])), "projected"),
     ],
     ids=["empty", "corrupt", "no-features", "swapped", "projected"],
 )

@@ -7,6 +7,7 @@ import json
 import geopandas as gpd
 import pytest
 import shapely
+from conftest import feature_collection, line_feature, point_feature
 
 import corridors
 from corridors import Corridor
@@ -14,36 +15,16 @@ from corridors import Corridor
 ROUTE = [(102.60, 17.97), (102.65, 18.10), (102.70, 18.30), (102.75, 18.50)]
 
 
-def _write_geojson(path, features):
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
-    return path
-
-
-def _line(coords, **props):
-    return {
-        "type": "Feature",
-        "properties": props,
-        "geometry": {"type": "LineString", "coordinates": coords},
-    }
-
-
-def _point(xy, **props):
-    return {
-        "type": "Feature",
-        "properties": props,
-        "geometry": {"type": "Point", "coordinates": xy},
-    }
-
-
 def test_a_users_geojson_of_lines_and_points(tmp_path):
-    path = _write_geojson(
-        tmp_path / "route.geojson",
-        [
-            _line(ROUTE[:2], name="first"),
-            _line(ROUTE[1:], name="second"),
-            _point(list(ROUTE[0]), name="Start"),
-            _point([102.701, 18.3], name="Middle Stop"),
-        ],
+    path = tmp_path / "route.geojson"
+    path.write_text(
+        feature_collection(
+            line_feature(ROUTE[:2], name="first"),
+            line_feature(ROUTE[1:], name="second"),
+            point_feature(ROUTE[0], name="Start"),
+            point_feature([102.701, 18.3], name="Middle Stop"),
+        ),
+        "utf-8",
     )
     c = Corridor.from_file(path)
     assert c.id == "route"
@@ -82,13 +63,16 @@ def test_multilinestrings_become_ordered_sections():
         ('{"type": "FeatureCollection", "features": []}', corridors.DataFileError, "no features"),
         (
             json.dumps(
-                {"type": "FeatureCollection", "features": [_line([[18.0, 102.6], [18.5, 102.7]])]}
+                {
+                    "type": "FeatureCollection",
+                    "features": [line_feature([[18.0, 102.6], [18.5, 102.7]])],
+                }
             ),
             corridors.CoordinateError,
             "swapped",
         ),
         (
-            json.dumps({"type": "FeatureCollection", "features": [_point([102.6, 18.0])]}),
+            json.dumps({"type": "FeatureCollection", "features": [point_feature([102.6, 18.0])]}),
             corridors.GeometryError,
             "no LineString",
         ),
@@ -105,7 +89,7 @@ def test_multilinestrings_become_ordered_sections():
                                 "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]],
                             },
                         },
-                        _line(ROUTE),
+                        line_feature(ROUTE),
                     ],
                 }
             ),
@@ -143,9 +127,13 @@ def test_geodataframe_errors():
 
 
 def test_html_is_escaped(tmp_path):
-    path = _write_geojson(
-        tmp_path / "x.geojson",
-        [_line(ROUTE, name="<script>alert(1)</script>"), _point(list(ROUTE[0]), name="<b>&</b>")],
+    path = tmp_path / "x.geojson"
+    path.write_text(
+        feature_collection(
+            line_feature(ROUTE, name="<script>alert(1)</script>"),
+            point_feature(ROUTE[0], name="<b>&</b>"),
+        ),
+        "utf-8",
     )
     html = Corridor.from_file(path, name="<img src=x>")._repr_html_()
     assert "<script>" not in html and "<img" not in html and "<b>&" not in html
