@@ -438,7 +438,7 @@ def _relations(c: Corridor, table: pd.DataFrame) -> pd.DataFrame:
     cols = ["relation", "expression", "parts_km", "whole_km", "diff_km", "holds",
             "measured_whole_km", "supports", "explanation"]  # fmt: skip
     figs = c.figures.set_index("id")
-    measured = table.set_index("figure")["measured_km"]
+    by_figure = table.set_index("figure")
     out = []
     for rel in c.relations:
         parts = [float(figs.loc[p, "value"]) for p in rel["parts"]]
@@ -449,27 +449,27 @@ def _relations(c: Corridor, table: pd.DataFrame) -> pd.DataFrame:
         holds = abs(diff) <= tol
         sign = "=" if holds else "≠"
         expression = f"{' + '.join(_num(p) for p in parts)} = {_num(total)} {sign} {_num(whole)} km"
-        mw = measured.get(rel["whole"], np.nan)
-        supports = ""
+        mw = float(by_figure["measured_km"].get(rel["whole"], np.nan))
+        geo_tol = float(by_figure["tolerance_km"].get(rel["whole"], np.nan))
+        supports, verdict = "", ""
         if not holds and np.isfinite(mw):
-            supports = "whole" if abs(mw - whole) < abs(mw - total) else "sum of parts"
+            # the geometry can only pick a side if its tolerance is under half the gap
+            if geo_tol < abs(diff) / 2:
+                supports = "whole" if abs(mw - whole) < abs(mw - total) else "sum of parts"
+                side = (
+                    f"the published whole ({_num(whole)})"
+                    if supports == "whole"
+                    else (f"the sum of the parts ({_num(total)})")
+                )
+                verdict = f"The geometry measures {mw:,.1f} km, closer to {side}. "
+            else:
+                verdict = (
+                    f"The geometry ({mw:,.1f} km, ±{geo_tol:,.1f} km) is too coarse to tell "
+                    "which is right. "
+                )
         explanation = rel.get("description", "")
         if not holds:
-            explanation = (
-                f"off by {diff:+,.2f} km. "
-                + (
-                    f"The geometry measures {mw:,.1f} km, closer to the "
-                    + (
-                        f"published whole ({_num(whole)})"
-                        if supports == "whole"
-                        else f"sum of the parts ({_num(total)})"
-                    )
-                    + ". "
-                    if supports
-                    else ""
-                )
-                + explanation
-            ).strip()
+            explanation = f"off by {diff:+,.2f} km. {verdict}{explanation}".strip()
         out.append(
             {
                 "relation": rel["id"],
