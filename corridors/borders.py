@@ -1,8 +1,15 @@
 """Split lines at international borders and find where they cross them.
 
-Vectorised with GEOS: one STRtree query finds the lines that lie wholly inside one country (they
-are kept whole, with no intersection computed); only the others are intersected, in one call.
-Lengths and chainages come from :mod:`corridors.geodesy` in one geodesic pass.
+Vectorised with GEOS and NumPy, for any number of lines at once:
+
+1. one STRtree query, from the few country polygons (prepared once each) into a tree of the
+   lines, finds the lines wholly inside one country: they are kept whole, nothing is computed;
+2. the other lines are cut segment by segment where they meet a border (the borders are split
+   into short chunks so that every intersection is between two small lines), the cut points are
+   inserted among the vertices, and each run between cuts takes the country of its midpoint.
+
+Cutting segment by segment keeps lines that loop back or retrace themselves right. Lengths and
+chainages are geodesic on WGS84, from :mod:`corridors.geodesy`, in one PROJ call per batch.
 """
 
 from __future__ import annotations
@@ -13,15 +20,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import NDArray
 
 from corridors import _data
 from corridors._coerce import WGS84, check_lonlat, geometry_array, to_geoseries
 from corridors.errors import CRSError, GeometryError
-from corridors.geodesy import geod, lengths_km_array
+from corridors.geodesy import geod, lengths_km_array, segment_lengths_m
 
 __all__ = ["border_crossings", "split_by_country"]
 
 PIECE_COLUMNS = ["line", "iso3", "start_km", "end_km", "length_km"]
+NDArrayObj = NDArray[Any]
 
 
 def _boundaries(boundaries: gpd.GeoDataFrame | None, by: str) -> gpd.GeoDataFrame:
@@ -45,9 +54,6 @@ def _lines(x: Any) -> tuple[gpd.GeoSeries, NDArrayObj]:
     if not np.isin(shapely.get_type_id(geoms), [1, 5]).all():
         raise GeometryError("split and crossings take LineStrings or MultiLineStrings only")
     return series, geoms
-
-
-NDArrayObj = np.ndarray
 
 
 def split_by_country(
@@ -89,9 +95,9 @@ def split_by_country(
     parts, part_owner = shapely.get_parts(geoms, return_index=True)
     coords, vpart = shapely.get_coordinates(parts, return_index=True)
     check_lonlat(coords, what="lines")
-    same = vpart[1:] == vpart[:-1]
-    _, _, seg_m = geod().inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
-    seg_m = np.where(same, seg_m, 0.0)
+    seg = np.flatnonzero(vpart[1:] == vpart[:-1])
+    seg_m = np.zeros(max(len(coords) - 1, 0))
+    seg_m[seg] = segment_lengths_m(coords, seg)
     cum_m = np.concatenate([[0.0], np.cumsum(seg_m)])
     first_vertex = np.searchsorted(vpart, np.arange(len(parts)))
     last_vertex = np.searchsorted(vpart, np.arange(len(parts)), side="right") - 1
@@ -109,6 +115,7 @@ def split_by_country(
         "country": bi[keep],
         "start_km": part_start[pi],
         "end_km": part_start[pi] + part_km[pi],
+        "length_km": part_km[pi],
         "geometry": parts[pi],
     }
     rest = np.setdiff1d(np.arange(len(parts)), pi)
@@ -127,7 +134,7 @@ def split_by_country(
             "iso3": codes[table["country"].to_numpy(dtype=np.intp)],
             "start_km": table["start_km"].to_numpy(dtype=float),
             "end_km": table["end_km"].to_numpy(dtype=float),
-            "length_km": lengths_km_array(pieces, what="lines"),
+            "length_km": table["length_km"].to_numpy(dtype=float),
         }
     )
     if isinstance(x, gpd.GeoDataFrame):
@@ -155,6 +162,7 @@ def _cut_at_borders(
     empty = {
         "part": np.empty(0, dtype=np.intp),
         "country": np.empty(0, dtype=np.intp),
+        "length_km": np.empty(0),
         "start_km": np.empty(0),
         "end_km": np.empty(0),
     }
@@ -236,6 +244,7 @@ def _cut_at_borders(
     return {
         "part": g_part,
         "country": group_country[gid],
+        "length_km": lengths_km_array(geometry, what="lines"),
         "start_km": (chain[rows[g_head]] - base) / 1000.0,
         "end_km": (chain[rows[g_tail]] - base) / 1000.0,
         "geometry": geometry,

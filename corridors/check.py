@@ -25,7 +25,7 @@ from corridors.borders import border_crossings, split_by_country
 from corridors.catalogue import load
 from corridors.corridor import Corridor
 from corridors.errors import GeometryError
-from corridors.geodesy import _Located, lengths_km_array
+from corridors.geodesy import LocatedPoints, lengths_km_array
 
 __all__ = ["CheckReport", "check", "length_tolerance_km"]
 
@@ -230,7 +230,7 @@ class _Measurer:
     def station_chainage(self, station: str) -> tuple[float, float]:
         if self._stations is None:
             pts = self.c.stations
-            located = _Located(self.line, np.asarray(pts.geometry.array, dtype=object))
+            located = LocatedPoints(self.line, np.asarray(pts.geometry.array, dtype=object))
             self._stations = {
                 sid: (float(ch), float(off))
                 for sid, ch, off in zip(

@@ -42,7 +42,7 @@ def geod() -> pyproj.Geod:
     return _geod(settings.ellipsoid)
 
 
-def _segment_lengths_m(coords: NDArray[np.float64], seg: NDArray[np.intp]) -> NDArray[np.float64]:
+def segment_lengths_m(coords: NDArray[np.float64], seg: NDArray[np.intp]) -> NDArray[np.float64]:
     """Geodesic length in m from vertex ``seg[i]`` to ``seg[i] + 1``, in one PROJ call.
 
     The four coordinate arrays are fresh contiguous copies, so PROJ may write into them in place
@@ -75,7 +75,7 @@ def lengths_km_array(geoms: NDArray[np.object_], *, what: str = "geometry") -> N
     coords, vertex_part = shapely.get_coordinates(parts, return_index=True)
     check_lonlat(coords, what=what)
     seg = np.flatnonzero(vertex_part[1:] == vertex_part[:-1])
-    dist_m = _segment_lengths_m(coords, seg)
+    dist_m = segment_lengths_m(coords, seg)
     seg_owner = vertex_part[seg]
     if part_owner is not None:
         seg_owner = part_owner[seg_owner]
@@ -114,7 +114,7 @@ def length_km(x: Any) -> float | pd.Series:
     return float(km.sum())
 
 
-class _Located:
+class LocatedPoints:
     """Where points fall on a line: chainage along it and distance from it, in km."""
 
     def __init__(self, line: shapely.LineString, points: NDArray[np.object_]) -> None:
@@ -163,11 +163,11 @@ def _points(points: Any) -> tuple[NDArray[np.object_], pd.Index | None]:
     return geoms, (series.index if keep_index else None)
 
 
-def _locate(line: Any, points: Any) -> tuple[_Located, pd.Index | None, bool]:
+def _locate(line: Any, points: Any) -> tuple[LocatedPoints, pd.Index | None, bool]:
     geom = single_line(line)
     pts, index = _points(points)
     scalar = isinstance(points, shapely.Point)
-    return _Located(geom, pts), index, scalar
+    return LocatedPoints(geom, pts), index, scalar
 
 
 def _shaped(

@@ -10,7 +10,7 @@ from corridors import settings
 from corridors.catalogue import load
 from corridors.corridor import Corridor
 from corridors.errors import GeometryError
-from corridors.geodesy import _Located
+from corridors.geodesy import LocatedPoints
 
 __all__ = ["distance_km", "station_chainage_km"]
 
@@ -40,7 +40,7 @@ def station_chainage_km(corridor: str | Corridor) -> pd.DataFrame:
         raise GeometryError(f"corridor {c.id!r} has no stations")
     if not isinstance(c.geometry, shapely.LineString):
         raise GeometryError(f"corridor {c.id!r}: the main line is not one continuous LineString")
-    located = _Located(c.geometry, np.asarray(c.stations.geometry.array, dtype=object))
+    located = LocatedPoints(c.geometry, np.asarray(c.stations.geometry.array, dtype=object))
     table = c.stations[["id", "name", "kind"]].copy()
     table["chainage_km"] = located.chainage_km
     table["offset_km"] = located.offset_km
@@ -80,7 +80,7 @@ def distance_km(corridor: str | Corridor, a: str, b: str) -> float:
     rows = [c.station(a), c.station(b)]
     if not isinstance(c.geometry, shapely.LineString):
         raise GeometryError(f"corridor {c.id!r}: the main line is not one continuous LineString")
-    located = _Located(c.geometry, np.asarray([r.geometry for r in rows], dtype=object))
+    located = LocatedPoints(c.geometry, np.asarray([r.geometry for r in rows], dtype=object))
     far = located.offset_km > settings.station_snap_km
     if far.any():
         r = rows[int(np.flatnonzero(far)[0])]
