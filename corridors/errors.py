@@ -50,7 +50,7 @@ class UnknownIdError(CorridorsError, KeyError):
         self.what = what
         self.key = key
         self.known = sorted(set(known))
-        self.suggestions = difflib.get_close_matches(str(key), self.known, n=3, cutoff=0.6)
+        self.suggestions = _closest(str(key), self.known)
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -61,6 +61,15 @@ class UnknownIdError(CorridorsError, KeyError):
         if len(self.known) <= 12:
             return f"{msg}; known: {', '.join(self.known)}"
         return msg
+
+
+def _closest(key: str, known: list[str]) -> list[str]:
+    """Up to three close matches, dropping those much further than the best one."""
+    matches = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+    if not matches:
+        return []
+    score = [difflib.SequenceMatcher(None, key, m).ratio() for m in matches]
+    return [m for m, r in zip(matches, score, strict=True) if r >= score[0] - 0.1]
 
 
 class DataFileError(CorridorsError, OSError):
