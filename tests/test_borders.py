@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from hypothesis import assume, given, settings
@@ -143,3 +144,27 @@ def test_a_line_starting_on_the_border_and_one_outside_every_country(two_countri
     half_out = shapely.LineString([(101, 29), (101, 31)])
     piece = corridors.split_by_country(half_out, two_countries)
     assert piece["end_km"].iloc[0] == pytest.approx(piece["length_km"].iloc[0], rel=1e-9)
+
+
+def test_split_agrees_with_geopandas_overlay_on_the_real_borders():
+    rng = np.random.default_rng(7)
+    n = 400
+    start = np.column_stack([rng.uniform(99, 108, n), rng.uniform(14, 24, n)])
+    end = start + rng.uniform(-0.6, 0.6, (n, 2))
+    mid = (start + end) / 2 + rng.uniform(-0.1, 0.1, (n, 2))
+    lines = gpd.GeoDataFrame(
+        {"n": np.arange(n)},
+        geometry=shapely.linestrings(np.stack([start, mid, end], axis=1)),
+        crs=4326,
+    )
+    countries = corridors.boundaries()[["iso3", "geometry"]]
+    ours = corridors.split_by_country(lines, countries).groupby(["n", "iso3"])["length_km"].sum()
+    theirs = gpd.overlay(lines, countries, how="intersection", keep_geom_type=True)
+    theirs = pd.Series(
+        corridors.length_km(theirs).to_numpy(),
+        index=pd.MultiIndex.from_frame(theirs[["n", "iso3"]]),
+    )
+    theirs = theirs.groupby(level=[0, 1]).sum()
+    assert set(ours.index) == set(theirs.index)
+    assert np.allclose(ours.sort_index(), theirs.sort_index(), rtol=1e-6, atol=1e-6)
+    assert (ours.groupby(level=0).size() > 1).sum() > 20  # many lines really cross a border
