@@ -65,11 +65,12 @@ class UnknownIdError(CorridorsError, KeyError):
 
 def _closest(key: str, known: list[str]) -> list[str]:
     """Up to three close matches, dropping those much further than the best one."""
-    matches = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
-    if not matches:
-        return []
-    score = [difflib.SequenceMatcher(None, key, m).ratio() for m in matches]
-    return [m for m, r in zip(matches, score, strict=True) if r >= score[0] - 0.1]
+    slug = "-".join(key.casefold().replace("_", " ").split())  # "Luang Prabng" -> "luang-prabng"
+    scored = {
+        m: max(difflib.SequenceMatcher(None, k, m).ratio() for k in (key, slug)) for m in known
+    }
+    best = sorted((m for m in scored if scored[m] >= 0.75), key=lambda m: -scored[m])[:3]
+    return [m for m in best if scored[m] >= scored[best[0]] - 0.1]
 
 
 class DataFileError(CorridorsError, OSError):

@@ -153,6 +153,7 @@ def test_chainage_and_offset_of_points_off_the_line():
     assert off.iloc[1] == pytest.approx(0.1 * 111.32 * math.cos(math.radians(20.5)), rel=2e-2)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 def test_errors_for_bad_input():
     with pytest.raises(corridors.CRSError, match="no CRS"):
         corridors.length_km(gpd.GeoSeries([shapely.LineString([(0, 0), (1, 1)])]))
