@@ -206,7 +206,8 @@ class _Measurer:
         self.lengths = dict(zip(feats["id"], lengths_km_array(geoms), strict=True))
         self._pieces: pd.DataFrame | None = None
         self._stations: dict[str, tuple[float, float]] | None = None
-        self._split_cache: dict[str, pd.Series] = {}
+        self._feature_split: pd.Series | None = None
+        self._crossings: gpd.GeoDataFrame | None = None
 
     @property
     def pieces(self) -> pd.DataFrame:
@@ -217,15 +218,13 @@ class _Measurer:
     def by_country(self, feature: str) -> pd.Series:
         if feature == self.c.id:
             return self.pieces.groupby("iso3")["length_km"].sum()
-        if feature not in self._split_cache:
-            geom = self.features.loc[feature].geometry
-            if geom.geom_type not in {"LineString", "MultiLineString"}:
-                self._split_cache[feature] = pd.Series(dtype=float)
-            else:
-                g = gpd.GeoSeries([geom], crs="EPSG:4326")
-                p = split_by_country(g, self.boundaries)
-                self._split_cache[feature] = p.groupby("iso3")["length_km"].sum()
-        return self._split_cache[feature]
+        if self._feature_split is None:  # every line feature in one split
+            lines = self.features[self.features.geom_type.isin(["LineString", "MultiLineString"])]
+            pieces = split_by_country(lines.geometry, self.boundaries)
+            self._feature_split = pieces.groupby(["line", "iso3"])["length_km"].sum()
+        if feature not in self._feature_split.index.get_level_values(0):
+            return pd.Series(dtype=float)
+        return self._feature_split.loc[feature]
 
     def station_chainage(self, station: str) -> tuple[float, float]:
         if self._stations is None:
@@ -244,7 +243,9 @@ class _Measurer:
     def origin_chainage(self, origin: str) -> float:
         if origin.startswith("border:"):
             pair = set(origin.removeprefix("border:").split("-"))
-            cr = border_crossings(self.c, self.boundaries)
+            if self._crossings is None:
+                self._crossings = border_crossings(self.c, self.boundaries)
+            cr = self._crossings
             hit = cr[[{a, b} == pair for a, b in zip(cr["from_iso3"], cr["to_iso3"], strict=True)]]
             if len(hit) == 0:
                 raise KeyError(f"the line does not cross the {origin[7:]} border")
