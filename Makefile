@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 RUN    := $(VENV)/.installed-run
 DEV    := $(VENV)/.installed-dev
+# the browser tests drive Debian's chromium (Playwright with executable_path; no browser download)
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: demo test lint bench maps boundaries clean
 
@@ -19,14 +21,19 @@ $(DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@ $(RUN)
 
+# installed only when missing: an existing /usr/bin/chromium makes this a no-op
+$(CHROMIUM):
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+
 ## demo: install, then check the China–Laos Railway's published figures and list the corridors
 demo: $(RUN)
 	$(BIN)/corridors check china-laos-railway
 	@echo
 	$(BIN)/corridors list
 
-## test: install the dev extra, lint, run the whole suite
-test: $(DEV)
+## test: install the dev extra (and Debian's chromium when missing), lint, run the whole suite
+test: $(DEV) $(CHROMIUM)
 	$(BIN)/ruff check corridors tests benchmarks examples geodata/tools maps
 	$(BIN)/python -m pytest
 
@@ -39,7 +46,7 @@ bench: $(DEV)
 	@set -e; for f in benchmarks/bench_*.py; do $(BIN)/python $$f; done
 
 ## maps: render the gallery in maps/ (three offline maps, an index page, screenshots)
-maps: $(DEV)
+maps: $(DEV) $(CHROMIUM)
 	$(BIN)/python maps/build_gallery.py
 
 ## boundaries: rebuild geodata/boundaries.geojson from Natural Earth (PyPI package)

@@ -70,7 +70,7 @@ _DEFAULT_POINT_LAYERS = ("Dry ports", "Border gates", "Seaports")
 _MAP_CSS = ("leaflet_css",)
 
 _LEGEND_CSS = """
-.corridors-legend{position:absolute;z-index:1000;bottom:28px;left:10px;background:#fff;
+.corridors-legend{position:absolute;z-index:1000;bottom:30px;right:10px;background:#fff;
 padding:8px 10px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.35);
 font:12px/1.35 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#222;max-width:260px}
 .corridors-legend h4{margin:0 0 4px;font-size:13px}
@@ -584,6 +584,11 @@ def _legend(corridor_list: list[Corridor], points: list[Any], title: str | None)
         "<div class='row'><svg width='34' height='12'><circle cx='17' cy='6' r='4.5' fill='#fff' "
         "stroke='#555' stroke-width='2'/></svg>station</div>"
     )
+    if any((c.stations["kind"] != "station").any() for c in corridor_list if len(c.stations)):
+        rows.append(
+            "<div class='row'><svg width='34' height='12'><circle cx='17' cy='6' r='4.5' "
+            "fill='#555' stroke='#555' stroke-width='2'/></svg>freight station / junction</div>"
+        )
     rows.append(
         "<div class='row'><svg width='34' height='14'><circle cx='17' cy='7' r='6' fill='#ffd400' "
         "stroke='#111' stroke-width='2'/></svg>border crossing (computed)</div>"
