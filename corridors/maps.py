@@ -173,7 +173,12 @@ def render(
         _point_layer(label, gdf, css).add_to(m)
 
     bounds = _bounds(corridor_list, point_layers)
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], padding=(20, 20))
+    # keep the drawing clear of the legend in the bottom-right corner
+    m.fit_bounds(
+        [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
+        padding_top_left=(20, 20),
+        padding_bottom_right=(280, 20),
+    )
     plugins.Fullscreen(position="topleft").add_to(m)
     plugins.MeasureControl(
         position="topleft", primary_length_unit="kilometers", secondary_length_unit="miles"
