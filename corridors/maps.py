@@ -66,6 +66,7 @@ STYLE: dict[str, Any] = {
 
 # the assets an offline map needs: folium's Map keeps only Leaflet; the plugins keep their own
 _MAP_JS = ("leaflet",)
+CROSSINGS_PANE = "corridors-crossings"  # above Leaflet's marker pane (600), below popups (700)
 _DEFAULT_POINT_LAYERS = ("Dry ports", "Border gates", "Seaports")
 _MAP_CSS = ("leaflet_css",)
 
@@ -159,6 +160,7 @@ def render(
         for name in overlays:
             _tile_layer(name, overlay=True, show=False).add_to(m)
 
+    folium.map.CustomPane(CROSSINGS_PANE, z_index=650).add_to(m)
     tol_deg = simplify_m / 111_320.0
     if borders:
         _borders_layer(tol_deg * 10).add_to(m)
@@ -434,7 +436,7 @@ def _crossings(c: Corridor, cr: gpd.GeoDataFrame) -> Any:
     return folium.GeoJson(
         _features(cr, props, 5),
         name=f"{_esc(c.name)} — border crossings",
-        marker=folium.CircleMarker(radius=6, fill=True),
+        marker=folium.CircleMarker(radius=6, fill=True, pane=CROSSINGS_PANE),
         style_function=lambda _f: {
             "color": "#111111",
             "weight": 2,
@@ -517,8 +519,7 @@ def _section_popup(c: Corridor, row: pd.Series, km: float, figures: pd.DataFrame
         f"<div class='corridors-popup'><b>{_esc(row['name'])}</b><br>",
         f"{_esc(c.name)} · {_esc(row.get('role') or 'main')} section · "
         f"{_esc(row.get('status') or c.meta.get('status'))}<br>",
-        f"measured {km:,.1f} km (geodesic, WGS84) · geometry {_esc(row.get('accuracy'))}"
-        f" ±{_esc(row.get('error_km'))} km",
+        f"measured {km:,.1f} km (geodesic, WGS84) · {_esc(_accuracy(row))}",
         _figures_table(own),
         ("<br><i>whole corridor</i>" + _figures_table(whole)) if len(whole) else "",
         "<br><i>sources</i><ul>" + "".join(f"<li>{_esc(s)}</li>" for s in sources) + "</ul>"
@@ -527,6 +528,15 @@ def _section_popup(c: Corridor, row: pd.Series, km: float, figures: pd.DataFrame
         "</div>",
     ]
     return "".join(parts)
+
+
+def _accuracy(row: pd.Series) -> str:
+    """'geometry traced ±1.5 km', or 'accuracy not given' for user data without it (plain text)."""
+    acc, err = row.get("accuracy"), row.get("error_km")
+    if not isinstance(acc, str) or not acc:
+        return "accuracy not given"
+    known = isinstance(err, int | float) and np.isfinite(err)
+    return f"geometry {acc}" + (f" ±{err:g} km" if known else "")
 
 
 def _point_popup(row: pd.Series) -> str:
@@ -538,10 +548,7 @@ def _point_popup(row: pd.Series) -> str:
             "countries",
             " – ".join(row["countries"]) if isinstance(row.get("countries"), list) else None,
         ),
-        (
-            "accuracy",
-            f"{row.get('accuracy')} ±{row.get('error_km')} km" if row.get("accuracy") else None,
-        ),
+        ("accuracy", _accuracy(row)),
     ]
     lines = "".join(f"{k}: {_esc(v)}<br>" for k, v in fields if v is not None and v == v)
     sources = row.get("sources") if isinstance(row.get("sources"), list) else []

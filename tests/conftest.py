@@ -45,3 +45,38 @@ def point_feature(xy, **props) -> dict:
 def feature_collection(*features) -> str:
     """A GeoJSON FeatureCollection as text."""
     return json.dumps({"type": "FeatureCollection", "features": list(features)})
+
+
+# -- a real browser (tests/browser.py): one headless Chromium for the whole session --------------
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless chromium under Playwright; fails (never skips) when it is missing."""
+    from browser import BrowserMissingError, launch, start_playwright
+
+    pw = chromium = None
+    try:
+        pw = start_playwright()
+        chromium = launch(pw)
+    except BrowserMissingError as err:
+        problem = str(err)
+    except Exception as err:  # e.g. a chromium that does not start
+        problem = f"chromium did not start ({err}); run `make test` to install it"
+    if chromium is None:
+        if pw is not None:
+            pw.stop()
+        pytest.fail(problem, pytrace=False)
+    yield chromium
+    chromium.close()
+    pw.stop()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh 1200×800 page in its own context (no cache, cookies or storage shared)."""
+    from browser import VIEWPORT
+
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    yield page
+    context.close()
