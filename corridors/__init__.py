@@ -39,11 +39,12 @@ from corridors.errors import (
     CRSError,
     DataFileError,
     GeometryError,
+    NoRouteError,
     SchemaError,
     UnknownIdError,
 )
 from corridors.geodesy import chainage_km, length_km, offset_km, point_at_km
-from corridors.routes import distance_km, station_chainage_km
+from corridors.routes import Route, distance_km, route, station_chainage_km
 
 try:
     __version__ = version("corridors")
@@ -59,7 +60,9 @@ __all__ = [
     "CorridorsError",
     "DataFileError",
     "GeometryError",
+    "NoRouteError",
     "Registry",
+    "Route",
     "SchemaError",
     "UnknownIdError",
     "__version__",
@@ -77,8 +80,24 @@ __all__ = [
     "offset_km",
     "point_at_km",
     "ports",
+    "route",
     "seaports",
     "settings",
     "split_by_country",
     "station_chainage_km",
 ]
+
+
+_LAZY = {"maps", "network", "osm"}  # folium, networkx and osmnx load only when used
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"corridors.{name}")
+    raise AttributeError(f"module 'corridors' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, *_LAZY])

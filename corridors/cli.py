@@ -142,6 +142,82 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], tuple[Any, str]], str, 
 }
 
 
+def _place(text: str) -> Any:
+    """``"102.6,18.0"`` as (lon, lat); anything else as a name or id."""
+    parts = text.split(",")
+    if len(parts) == 2:
+        try:
+            return (float(parts[0]), float(parts[1]))
+        except ValueError:
+            pass
+    return text
+
+
+def _cmd_route(args: argparse.Namespace) -> tuple[Any, str]:
+    weight = "length" if args.by == "distance" else "travel_time"
+    r = corridors.route(
+        _place(args.origin), _place(args.destination), scenario=args.scenario, weight=weight,
+        modes=args.mode or None,
+    )  # fmt: skip
+    legs = r.legs.drop(columns="geometry")
+    by_country = r.km_by_country.round(1)
+    cr = r.crossings
+    data = {
+        "from": r.names[0],
+        "to": r.names[1],
+        "scenario": r.scenario,
+        "by": args.by,
+        "length_km": round(r.length_km, 3),
+        "travel_time_h": round(r.travel_time_h, 3),
+        "km_by_country": by_country.to_dict(),
+        "legs": json.loads(legs.round(3).to_json(orient="records", force_ascii=False)),
+        "crossings": json.loads(
+            cr[["from_iso3", "to_iso3", "chainage_km", "gate_name"]]
+            .round(3)
+            .to_json(orient="records")
+        ),
+    }
+    text = "\n".join(
+        [
+            f"{r.names[0]} → {r.names[1]} ({r.scenario}, by {args.by}): "
+            f"{r.length_km:,.1f} km, {r.travel_time_h:,.1f} h",
+            "by country: " + ", ".join(f"{k} {v:,.1f} km" for k, v in by_country.items()),
+            "crossings: "
+            + (
+                ", ".join(
+                    f"{a} → {b} at km {k:,.1f} ({g})"
+                    for a, b, k, g in zip(
+                        cr["from_iso3"],
+                        cr["to_iso3"],
+                        cr["chainage_km"],
+                        cr["gate_name"],
+                        strict=True,
+                    )
+                )
+                or "none"
+            ),
+            "",
+            _table(legs),
+        ]
+    )
+    return data, text
+
+
+def _add_route_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "route",
+        help="the best route between two places over the corridor network",
+        description="Route between stations, dry ports, gates, ports or lon,lat points.",
+    )
+    p.add_argument("origin", help='a name or id, or "lon,lat"')
+    p.add_argument("destination", help='a name or id, or "lon,lat"')
+    p.add_argument("--scenario", choices=["current", "planned"], default="current")
+    p.add_argument("--by", choices=["time", "distance"], default="time")
+    p.add_argument("--mode", action="append", choices=["rail", "road"], help="repeatable")
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE")
+
+
 def _add_map_parser(sub: Any) -> None:
     p = sub.add_parser(
         "map",
@@ -179,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print JSON for scripts")
         p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE")
     _add_map_parser(sub)
+    _add_route_parser(sub)
     return parser
 
 
@@ -199,7 +276,8 @@ def _write_atomically(path: Path, text: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 on success, 1 on an error)."""
     args = build_parser().parse_args(argv)
-    func = _cmd_map if args.command == "map" else COMMANDS[args.command][0]
+    extra = {"map": _cmd_map, "route": _cmd_route}
+    func = extra.get(args.command) or COMMANDS[args.command][0]
     try:
         data, text = func(args)
         out = json.dumps(data, ensure_ascii=False, indent=2, default=str) if args.json else text

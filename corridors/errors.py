@@ -24,6 +24,7 @@ __all__ = [
     "CorridorsError",
     "DataFileError",
     "GeometryError",
+    "NoRouteError",
     "SchemaError",
     "UnknownIdError",
 ]
@@ -91,3 +92,7 @@ class CoordinateError(GeometryError):
 
 class CRSError(CorridorsError, ValueError):
     """A missing or unusable coordinate reference system."""
+
+
+class NoRouteError(CorridorsError):
+    """No route joins two places in the chosen network scenario and modes."""

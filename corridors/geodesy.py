@@ -275,3 +275,24 @@ def chainage_on_lines_km(
     pxy = shapely.get_coordinates(points)
     _, _, into_m = geod().inv(coords[k, 0], coords[k, 1], pxy[:, 0], pxy[:, 1])
     return (cum_m[k] - cum_m[lo] + into_m) / 1000.0
+
+
+def substring_km(line: Any, start_km: float, end_km: float) -> shapely.LineString:
+    """The part of ``line`` between two geodesic chainages, as a LineString in lon/lat.
+
+    Examples
+    --------
+    >>> import shapely, corridors.geodesy as g
+    >>> part = g.substring_km(shapely.LineString([(0, 0), (2, 0)]), 50, 150)
+    >>> round(g.length_km(part), 6)
+    100.0
+    """
+    geom = single_line(line)
+    coords = shapely.get_coordinates(geom)
+    seg = np.arange(len(coords) - 1)
+    cum_km = np.concatenate([[0.0], np.cumsum(segment_lengths_m(coords, seg))]) / 1000.0
+    a, b = sorted((float(start_km), float(end_km)))
+    ends = point_at_km(geom, [a, b])
+    inner = coords[(cum_km > a) & (cum_km < b)]
+    xy = np.vstack([shapely.get_coordinates(ends[0]), inner, shapely.get_coordinates(ends[1])])
+    return shapely.LineString(xy)

@@ -145,8 +145,14 @@ def render(
     import folium
     from folium import plugins
 
-    corridor_list, point_layers = _resolve(items)
-    if not corridor_list and not point_layers:
+    from corridors.routes import Route
+
+    if isinstance(items, Route):
+        items = [items]
+    routes = [i for i in items if isinstance(i, Route)] if items is not None else []
+    rest = [i for i in items if not isinstance(i, Route)] if items is not None else None
+    corridor_list, point_layers = _resolve(rest) if rest or not routes else ([], [])
+    if not corridor_list and not point_layers and not routes:
         raise GeometryError("nothing to draw: give corridor ids, corridors, GeoDataFrames or files")
     tile_names = [] if tiles is None else [tiles] if isinstance(tiles, str) else list(tiles)
     for name in [*tile_names, *overlays]:
@@ -173,8 +179,10 @@ def render(
         _corridor_layer(c, color, tol_deg, crossings).add_to(m)
     for label, gdf, css in point_layers:
         _point_layer(label, gdf, css).add_to(m)
+    for r in routes:
+        _route_layer(r, tol_deg).add_to(m)
 
-    bounds = _bounds(corridor_list, point_layers)
+    bounds = _bounds(corridor_list, point_layers, [r.geometry for r in routes])
     # keep the drawing clear of the legend in the bottom-right corner
     m.fit_bounds(
         [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
@@ -186,7 +194,7 @@ def render(
         position="topleft", primary_length_unit="kilometers", secondary_length_unit="miles"
     ).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    _legend(corridor_list, point_layers, title).add_to(m)
+    _legend(corridor_list, point_layers, title, bool(routes)).add_to(m)
     m.get_root().header.add_child(folium.Element(f"<style>{_LEGEND_CSS}</style>"))
     if offline:
         _inline_assets(m)
@@ -244,8 +252,8 @@ def _add_frame(
         points.append((name, pts[types == 0], "corridors-dry-port"))
 
 
-def _bounds(corridor_list: list[Corridor], points: list[Any]) -> np.ndarray:
-    geoms = [c.geometry for c in corridor_list] + [
+def _bounds(corridor_list: list[Corridor], points: list[Any], extra: list[Any]) -> np.ndarray:
+    geoms = [*extra, *(c.geometry for c in corridor_list)] + [
         g for _, gdf, _ in points for g in gdf.geometry if g is not None
     ]
     return np.asarray(shapely.total_bounds(np.asarray(geoms, dtype=object)))
@@ -375,7 +383,7 @@ def _corridor_layer(c: Corridor, color: str, tol_deg: float, crossings: bool) ->
         except CorridorsError:
             cr = None
         if cr is not None and len(cr):
-            _crossings(c, cr).add_to(group)
+            _crossings(c.name, cr).add_to(group)
     return group
 
 
@@ -414,7 +422,7 @@ def _stations(c: Corridor, color: str) -> Any:
     )
 
 
-def _crossings(c: Corridor, cr: gpd.GeoDataFrame) -> Any:
+def _crossings(label: str, cr: gpd.GeoDataFrame) -> Any:
     import folium
 
     props = pd.DataFrame(
@@ -435,7 +443,7 @@ def _crossings(c: Corridor, cr: gpd.GeoDataFrame) -> Any:
     )
     return folium.GeoJson(
         _features(cr, props, 5),
-        name=f"{_esc(c.name)} — border crossings",
+        name=f"{_esc(label)} — border crossings",
         marker=folium.CircleMarker(radius=6, fill=True, pane=CROSSINGS_PANE),
         style_function=lambda _f: {
             "color": "#111111",
@@ -474,6 +482,50 @@ def _point_layer(label: str, gdf: gpd.GeoDataFrame, css: str) -> Any:
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=360),
         control=False,
     ).add_to(group)
+    return group
+
+
+def _route_layer(r: Any, tol_deg: float) -> Any:
+    import folium
+
+    group = folium.FeatureGroup(name=_esc(f"Route: {r.names[0]} → {r.names[1]}"), show=True)
+    legs = r.legs
+    summary = (
+        f"<b>{_esc(r.names[0])} → {_esc(r.names[1])}</b><br>{_esc(r.scenario)}, by "
+        f"{_esc(r.weight)}: {r.length_km:,.1f} km, {r.travel_time_h:,.1f} h"
+    )
+    by_country = ", ".join(f"{_esc(k)} {v:,.1f} km" for k, v in r.km_by_country.items())
+    rows = "".join(
+        f"<tr><td>{int(g['leg'])}</td><td>{_esc(g['corridor'])}</td><td>{_esc(g['mode'])}</td>"
+        f"<td>{_esc(g['status'])}</td><td>{g['length_km']:,.1f}</td><td>{g['travel_time_h']:,.1f}</td></tr>"
+        for _, g in legs.iterrows()
+    )
+    popup = (
+        f"<div class='corridors-popup'>{summary}<br>by country: {by_country}<table><tr><th>leg</th>"
+        f"<th>corridor</th><th>mode</th><th>status</th><th>km</th><th>h</th></tr>{rows}</table></div>"
+    )
+    legs = legs.set_geometry(
+        shapely.simplify(np.asarray(legs.geometry.array, dtype=object), tol_deg)
+    )
+    props = pd.DataFrame({"tip": [summary] * len(legs), "popup": [popup] * len(legs)})
+    for casing, color, weight in ((True, "#ffffff", 11), (False, "#ff7f00", 6)):
+        folium.GeoJson(
+            _features(legs, props, 5),
+            style_function=lambda _f, c=color, w=weight, k=casing: {
+                "color": c,
+                "weight": w,
+                "opacity": 0.9 if k else 1.0,
+                "className": "corridors-route-casing" if k else "corridors-route",
+            },
+            tooltip=None if casing else folium.GeoJsonTooltip(fields=["tip"], labels=False),
+            popup=None
+            if casing
+            else folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=460),
+            control=False,
+        ).add_to(group)
+    cr = r.crossings
+    if len(cr):
+        _crossings(f"route {r.names[0]} → {r.names[1]}", cr).add_to(group)
     return group
 
 
@@ -566,10 +618,12 @@ def _line_sample(color: str, dash: str | None, opacity: float = 0.95) -> str:
     )
 
 
-def _legend(corridor_list: list[Corridor], points: list[Any], title: str | None) -> Any:
+def _legend(
+    corridor_list: list[Corridor], points: list[Any], title: str | None, route: bool = False
+) -> Any:
     from branca.element import MacroElement, Template
 
-    rows = []
+    rows = [f"<div class='row'>{_line_sample('#ff7f00', None)}route</div>"] if route else []
     modes = {c.meta.get("mode") for c in corridor_list}
     for mode, label in (("rail", "railway"), ("road", "expressway / road")):
         if mode in modes:
