@@ -1,0 +1,444 @@
+"""corridors.osm: corridors from OpenStreetMap files (and, monkeypatched, Overpass); road graphs."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import shutil
+import socket
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import osmnx
+import pyproj
+import pytest
+import shapely
+
+import corridors
+from corridors.errors import (
+    CorridorsError,
+    CRSError,
+    DataFileError,
+    GeometryError,
+    UnknownIdError,
+)
+from corridors.osm import SOURCE, attach_road_graph, corridor_from_osm
+
+DATA = Path(__file__).parent / "data" / "osm"
+OSM = DATA / "boten_line.osm"
+BROKEN = DATA / "broken.osm"
+NAME = "Boten–Vientiane Railway"
+# the railway's nodes in boten_line.osm, north (Boten, at the border) to south (Na Teuy)
+LINE_NODES = [
+    (101.6790, 21.1950), (101.6740, 21.1800), (101.6680, 21.1650), (101.6600, 21.1500),
+    (101.6560, 21.1440), (101.6300, 21.1000), (101.5900, 21.0600), (101.5500, 21.0200),
+    (101.5200, 20.9950), (101.5100, 20.9850),
+]  # fmt: skip
+MAIN_WAYS = [501, 502, 503, 504]
+BBOX = (101.4, 20.9, 101.8, 21.3)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Nothing in this module may open a connection or resolve a host name."""
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("network access attempted in an offline test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.fixture
+def bz2_file(tmp_path) -> Path:
+    path = tmp_path / "boten_line.osm.bz2"
+    path.write_bytes(bz2.compress(OSM.read_bytes()))
+    return path
+
+
+@pytest.fixture
+def line() -> corridors.Corridor:
+    return corridor_from_osm(OSM, name="Boten–Vientiane")
+
+
+def test_the_network_is_blocked():
+    with pytest.raises(RuntimeError, match="network access"):
+        socket.create_connection(("overpass-api.de", 80))
+    with pytest.raises(RuntimeError, match="network access"):
+        socket.socket().connect(("127.0.0.1", 9))
+
+
+# -- the named railway ----------------------------------------------------------------------------
+def test_named_railway_is_one_continuous_line_through_its_nodes_in_order(line):
+    assert isinstance(line, corridors.Corridor)
+    assert line.id == "boten-vientiane-railway"
+    assert line.name == NAME
+    assert len(line.sections) == 1
+    assert line.geometry.geom_type == "LineString"
+    # north to south, as most of the ways are drawn (the bridge is drawn the other way)
+    assert shapely.get_coordinates(line.geometry).tolist() == [list(xy) for xy in LINE_NODES]
+    assert line.sections["osm_ids"].iloc[0] == MAIN_WAYS
+    assert line.osm_ways["osm_id"].tolist() == MAIN_WAYS
+    assert line.osm_ways["forward"].tolist() == [True, False, True, True]
+    assert line.meta["mode"] == "rail"
+    assert line.meta["status"] == "operational"
+
+
+def test_length_is_the_geodesic_sum_of_the_segments(line):
+    lon, lat = np.array(LINE_NODES).T
+    _, _, metres = pyproj.Geod(ellps="WGS84").inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    expected_km = metres.sum() / 1000.0
+    assert corridors.length_km(line) == pytest.approx(expected_km, rel=1e-12)
+    assert line.osm_ways["length_km"].sum() == pytest.approx(expected_km, rel=1e-12)
+    assert 29.0 < expected_km < 30.5
+
+
+def test_siding_and_road_are_left_out():
+    named = corridor_from_osm(OSM, name="Boten–Vientiane")
+    unnamed = corridor_from_osm(OSM)  # the kind filter alone drops the siding and the road
+    for c in (named, unnamed):
+        assert c.osm_ways["osm_id"].tolist() == MAIN_WAYS
+        assert 601 not in c.sections["osm_ids"].iloc[0]
+        assert "highway" not in c.osm_ways.columns
+        assert "service" not in c.osm_ways.columns
+    # and the other way round: the road alone, without stations
+    road = corridor_from_osm(OSM, kind="road")
+    assert road.osm_ways["osm_id"].tolist() == [701]
+    assert road.sections[["name", "highway", "ref"]].iloc[0].tolist() == [
+        "Route 13 North",
+        "primary",
+        "13",
+    ]
+    assert road.meta["mode"] == "road"
+    assert len(road.stations) == 0
+    # a siding wanted on purpose: a custom tag filter replaces the kind's (exclusions too)
+    all_rail = corridor_from_osm(OSM, tags={"railway": ["rail"]})
+    assert sorted(all_rail.osm_ways["osm_id"]) == [*MAIN_WAYS, 601]
+
+
+def test_tags_are_kept(line):
+    sec = line.sections.iloc[0]
+    assert sec["railway"] == "rail"
+    assert sec["gauge"] == "1435"
+    assert sec["electrified"] == "contact_line"
+    assert sec["maxspeed"] == "160"
+    assert sec["usage"] == "main"
+    assert sec["names"] == {"en": NAME, "lo": "ທາງລົດໄຟ ບໍ່ເຕັນ–ວຽງຈັນ", "zh": "磨万铁路"}
+    # the section is neither bridge nor tunnel; the ways and the structures say which are
+    assert not isinstance(sec["bridge"], str)
+    assert not isinstance(sec["tunnel"], str)
+    ways = line.osm_ways.set_index("osm_id")
+    assert ways.loc[502, "bridge"] == "yes"
+    assert ways.loc[503, "tunnel"] == "yes"
+    assert ways.loc[503, "tags"]["tunnel:name"] == "Ban Sin Tunnel"
+    assert set(ways["maxspeed"]) == {"160"}
+    assert set(ways["section"]) == {"section-1"}
+
+    s = line.structures.set_index("id")
+    assert sorted(s.index) == ["bridge-1", "tunnel-1"]
+    assert s.loc["bridge-1", "kind"] == "bridge"
+    assert s.loc["bridge-1", "osm_ids"] == [502]
+    assert s.loc["bridge-1", "name"] == "Bridge (OSM way 502)"
+    # drawn along the route, although way 502 is mapped south to north
+    assert list(s.loc["bridge-1", "geometry"].coords) == [LINE_NODES[3], LINE_NODES[4]]
+    assert s.loc["tunnel-1", "name"] == "Ban Sin Tunnel"
+    assert list(s.loc["tunnel-1", "geometry"].coords) == LINE_NODES[4:7]
+    # and the corridor model measures them like any other corridor
+    report = corridors.check(line)
+    assert "29.6 km" in str(report)
+
+
+def test_stations_near_the_line_are_found_in_order(line):
+    st = line.stations
+    assert st["name"].tolist() == ["Boten", "Na Teuy"]
+    assert st["order"].tolist() == [1, 2]
+    assert (st["offset_km"] < 1.0).all()
+    assert "Luang Namtha Bus Station" not in set(st["name"])  # ~12 km away
+    boten = line.station("Boten")
+    # two nodes named Boten: the railway=station one stands for both
+    assert boten["osm_ids"] == [1301, 1304]
+    assert boten["railway"] == "station"
+    assert boten.geometry.coords[0] == (101.6770, 21.1810)
+    assert line.station("磨丁")["name"] == "Boten"
+    assert line.station("ນາເຕີຍ")["name"] == "Na Teuy"
+    assert corridors.distance_km(line, "Boten", "Na Teuy") == pytest.approx(28, abs=1.5)
+
+
+def test_odbl_attribution(line):
+    assert line.meta["license"] == "ODbL-1.0"
+    assert "OpenStreetMap contributors" in line.meta["attribution"]
+    assert "ODbL" in line.meta["attribution"]
+    assert line.meta["sources"] == [SOURCE]
+    assert (
+        SOURCE == "OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
+    )
+    features = line.to_geodataframe()
+    assert all(s == [SOURCE] for s in features["sources"])
+    assert set(features["accuracy"]) == {"traced"}
+    assert set(features["error_km"]) == {0.05}
+    assert line.meta["accuracy"] == "traced"
+    assert line.meta["error_km"] == 0.05
+
+
+def test_bz2_and_gz_give_the_same_corridor(line, bz2_file, tmp_path):
+    gz_file = tmp_path / "boten_line.osm.gz"
+    with OSM.open("rb") as src, gzip.open(gz_file, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    for path in (bz2_file, str(bz2_file), gz_file):
+        other = corridor_from_osm(path, name="Boten–Vientiane")
+        assert other.geometry.equals_exact(line.geometry, 0)
+        assert other.to_geodataframe().to_json() == line.to_geodataframe().to_json()
+        assert other.osm_ways.to_json() == line.osm_ways.to_json()
+
+
+def test_name_filter_forgives_case_dashes_and_searches_every_name():
+    for query in ("boten - vientiane", "BOTEN-VIENTIANE RAILWAY", "磨万", "ບໍ່ເຕັນ–ວຽງຈັນ"):
+        assert corridor_from_osm(OSM, name=query).osm_ways["osm_id"].tolist() == MAIN_WAYS
+    # the route relation's name finds its member ways too
+    via_relation = corridor_from_osm(OSM, name="China–Laos", id="clr")
+    assert via_relation.id == "clr"
+    assert via_relation.osm_ways["osm_id"].tolist() == MAIN_WAYS
+    assert corridor_from_osm(OSM, name="中老铁路").osm_ways["osm_id"].tolist() == MAIN_WAYS
+
+
+def test_bbox_keeps_the_ways_that_reach_into_it():
+    south = corridor_from_osm(OSM, bbox=(101.5, 20.9, 101.6, 21.05))
+    assert south.osm_ways["osm_id"].tolist() == [504]
+    assert south.stations["name"].tolist() == ["Na Teuy"]
+
+
+# -- errors ---------------------------------------------------------------------------------------
+def test_missing_file(tmp_path):
+    with pytest.raises(DataFileError, match="no such file"):
+        corridor_from_osm(tmp_path / "nowhere.osm")
+    with pytest.raises(DataFileError, match="no such file"):
+        corridor_from_osm(str(tmp_path / "nowhere.osm.bz2"))
+    with pytest.raises(DataFileError, match="folder"):
+        corridor_from_osm(tmp_path)
+
+
+def test_corrupt_xml_names_line_and_column(tmp_path):
+    with pytest.raises(DataFileError, match=r"broken\.osm: corrupt OSM XML at line 9, column 4"):
+        corridor_from_osm(BROKEN)
+    truncated = tmp_path / "truncated.osm.bz2"
+    truncated.write_bytes(bz2.compress(OSM.read_bytes())[:300])
+    with pytest.raises(DataFileError, match="truncated"):
+        corridor_from_osm(truncated)
+    html = tmp_path / "page.xml"
+    html.write_text("<html><body>not OSM</body></html>")
+    with pytest.raises(DataFileError, match="root element is <html>"):
+        corridor_from_osm(html)
+    with pytest.raises(DataFileError, match="PBF files are not supported"):
+        corridor_from_osm(tmp_path / "laos.osm.pbf")
+    assert issubclass(DataFileError, CorridorsError)
+
+
+def test_nothing_matched_says_which_filter_and_what_exists():
+    with pytest.raises(GeometryError) as err:
+        corridor_from_osm(OSM, tags={"railway": "subway"})
+    msg = str(err.value)
+    assert "no way matches tags railway=subway" in msg
+    assert "railway: rail (5)" in msg
+    assert "highway: primary (1)" in msg
+
+    with pytest.raises(GeometryError) as err:
+        corridor_from_osm(OSM, name="Vientiane–Hanoi")
+    msg = str(err.value)
+    assert "4 ways match kind='railway'" in msg
+    assert "no name contains 'Vientiane–Hanoi'" in msg
+    assert repr(NAME) in msg
+
+
+def test_unknown_kind_suggests():
+    with pytest.raises(UnknownIdError, match="did you mean 'road'"):
+        corridor_from_osm(OSM, kind="roads")
+    with pytest.raises(UnknownIdError, match="unknown kind 'tram'; known: railway, road"):
+        corridor_from_osm(OSM, kind="tram")
+
+
+# -- Overpass, through OSMnx (monkeypatched: never the network) -----------------------------------
+EXPECTED_RAIL_TAGS = {
+    "railway": ["rail", "light_rail", "narrow_gauge", "station", "halt"],
+    "public_transport": ["station"],
+}
+
+
+@pytest.fixture
+def fake_overpass(monkeypatch):
+    """Replace OSMnx's Overpass queries by the fixture file, read by OSMnx itself."""
+    features = osmnx.features_from_xml(OSM, tags=EXPECTED_RAIL_TAGS)
+    calls: list[tuple[str, tuple, dict, bool]] = []
+
+    def fake(function):
+        def query(*args, **kwargs):
+            calls.append((function, args, kwargs, osmnx.settings.use_cache))
+            return features.copy()
+
+        return query
+
+    monkeypatch.setattr(osmnx, "features_from_bbox", fake("bbox"))
+    monkeypatch.setattr(osmnx, "features_from_place", fake("place"))
+    monkeypatch.setattr(osmnx.settings, "use_cache", True)
+    return calls
+
+
+def test_overpass_by_bbox_calls_osmnx_with_the_right_arguments(fake_overpass, line):
+    got = corridor_from_osm(BBOX, name="Boten–Vientiane", cache=False)
+    assert fake_overpass == [("bbox", (BBOX,), {"tags": EXPECTED_RAIL_TAGS}, False)]
+    assert osmnx.settings.use_cache is True  # restored
+    assert got.geometry.equals_exact(line.geometry, 0)
+    assert got.osm_ways["osm_id"].tolist() == MAIN_WAYS
+    assert got.stations["name"].tolist() == ["Boten", "Na Teuy"]
+    assert got.structures["id"].tolist() == ["bridge-1", "tunnel-1"]
+    assert got.meta["license"] == "ODbL-1.0"
+    assert got.meta["osm"]["source"] == f"Overpass bbox {BBOX}"
+
+
+def test_overpass_line_name_with_bbox(fake_overpass, line):
+    got = corridor_from_osm("Boten–Vientiane railway", bbox=list(BBOX))
+    assert fake_overpass == [("bbox", (BBOX,), {"tags": EXPECTED_RAIL_TAGS}, True)]
+    assert got.osm_ways["osm_id"].tolist() == MAIN_WAYS
+    assert got.meta["osm"]["name"] == "Boten–Vientiane railway"
+
+
+def test_overpass_by_place(fake_overpass):
+    got = corridor_from_osm("Luang Namtha Province, Laos", name="Boten", kind="railway")
+    assert fake_overpass == [
+        ("place", ("Luang Namtha Province, Laos",), {"tags": EXPECTED_RAIL_TAGS}, True)
+    ]
+    assert got.osm_ways["osm_id"].tolist() == MAIN_WAYS
+    # the fake answers with the railway data whatever is asked: no primary road in it
+    with pytest.raises(GeometryError, match="no way matches tags highway=primary"):
+        corridor_from_osm(
+            "Luang Namtha Province, Laos", kind="road", tags={"highway": "primary"}, cache=False
+        )
+    assert fake_overpass[-1] == (
+        "place",
+        ("Luang Namtha Province, Laos",),
+        {"tags": {"highway": "primary"}},
+        False,
+    )
+
+
+def test_overpass_failures_become_corridors_errors(monkeypatch):
+    from osmnx._errors import InsufficientResponseError
+
+    def nothing(*args, **kwargs):
+        raise InsufficientResponseError("No data elements in server response.")
+
+    def not_an_area(*args, **kwargs):
+        raise TypeError("Nominatim did not geocode query to a geometry of type (Multi)Polygon.")
+
+    monkeypatch.setattr(osmnx, "features_from_bbox", nothing)
+    monkeypatch.setattr(osmnx, "features_from_place", not_an_area)
+    with pytest.raises(GeometryError, match="Overpass found nothing matching kind='railway'"):
+        corridor_from_osm(BBOX)
+    with pytest.raises(DataFileError, match=r"give bbox=\(west, south, east, north\)"):
+        corridor_from_osm("Boten–Vientiane railway")
+    with pytest.raises(corridors.CoordinateError, match="bbox"):
+        corridor_from_osm(None, bbox=(101.8, 20.9, 101.4, 21.3))
+    with pytest.raises(CorridorsError, match="give a source"):
+        corridor_from_osm(None)
+
+
+# -- attach_road_graph ----------------------------------------------------------------------------
+@pytest.fixture
+def network() -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph(crs="EPSG:4326", scenario="current", name="corridors")
+    g.add_node("port:thanaleng", x=102.700, y=17.900, kind="dry-port", name="Thanaleng Dry Port")
+    g.add_node("port:savannakhet", x=104.800, y=16.600, kind="dry-port", name="Savan Dry Port")
+    g.add_node("clr:vientiane", x=102.650, y=17.950, kind="station", name="Vientiane")
+    g.add_edge("clr:vientiane", "port:thanaleng", length=7500.0, mode="access")
+    return g
+
+
+@pytest.fixture
+def roads() -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph(crs="epsg:4326", name="roads")
+    for n, xy in {1: (102.750, 17.900), 2: (102.705, 17.902), 3: (102.640, 17.950)}.items():
+        g.add_node(n, x=xy[0], y=xy[1])
+    g.add_edge(1, 2, length=5300.0, highway="primary")
+    g.add_edge(2, 3, length=8400.0, highway="primary")
+    return g
+
+
+def test_attach_road_graph_joins_the_dry_port_to_the_nearest_road_node(network, roads):
+    g = attach_road_graph(network, roads)
+    assert g.graph["road_links"] == {"port:thanaleng": 2}  # Savannakhet is ~270 km away
+    assert g.graph["crs"] == "EPSG:4326" and g.graph["scenario"] == "current"
+    assert g.number_of_nodes() == 6
+    assert g.number_of_edges() == 1 + 2 + 2
+    _, _, metres = pyproj.Geod(ellps="WGS84").inv(102.700, 17.900, 102.705, 17.902)
+    for u, v in (("port:thanaleng", 2), (2, "port:thanaleng")):
+        e = g.edges[u, v, 0]
+        assert e["mode"] == "transfer"
+        assert e["length"] == pytest.approx(metres)
+        assert e["travel_time"] == pytest.approx(metres / (20 / 3.6))
+        assert e["geometry"].length > 0
+    assert g.edges[1, 2, 0]["mode"] == "road"
+    assert g.edges["clr:vientiane", "port:thanaleng", 0]["mode"] == "access"
+    assert not g.has_edge("clr:vientiane", 3)
+    # the inputs are untouched
+    assert network.number_of_edges() == 1 and roads.number_of_edges() == 2
+    assert "mode" not in roads.edges[1, 2, 0]
+
+
+def test_attach_road_graph_points_and_reach(network, roads):
+    # Thanaleng's nearest road node is 0.57 km off, Vientiane's 1.06 km
+    g = attach_road_graph(network, roads, points=["clr:vientiane", "port:thanaleng"], max_km=0.5)
+    assert g.graph["road_links"] == {}
+    assert not any(mode == "transfer" for *_, mode in g.edges(data="mode"))
+    g = attach_road_graph(network, roads, points=["clr:vientiane"], max_km=1.1)
+    assert g.graph["road_links"] == {"clr:vientiane": 3}
+    assert type(next(iter(g.graph["road_links"].values()))) is int
+    assert g.edges["clr:vientiane", 3, 0]["length"] == pytest.approx(1058, abs=2)
+
+
+def test_attach_road_graph_without_scikit_learn(monkeypatch, network, roads):
+    def missing(*args, **kwargs):
+        raise ImportError("scikit-learn must be installed")
+
+    monkeypatch.setattr(osmnx.distance, "nearest_nodes", missing)
+    g = attach_road_graph(network, roads, points=["port:thanaleng", "clr:vientiane"])
+    assert g.graph["road_links"] == {"port:thanaleng": 2, "clr:vientiane": 3}
+
+
+def test_attach_road_graph_errors(network, roads):
+    projected = roads.copy()
+    projected.graph["crs"] = "EPSG:32648"
+    with pytest.raises(CRSError, match="not EPSG:4326"):
+        attach_road_graph(network, projected)
+    with pytest.raises(UnknownIdError, match="did you mean 'port:thanaleng'"):
+        attach_road_graph(network, roads, points=["port:thanalen"])
+    clash = roads.copy()
+    clash.add_node("clr:vientiane", x=102.65, y=17.95)
+    with pytest.raises(CorridorsError, match="share 1 node ids"):
+        attach_road_graph(network, clash)
+    with pytest.raises(CorridorsError, match="no nodes"):
+        attach_road_graph(network, nx.MultiDiGraph(crs="EPSG:4326"))
+
+
+def test_a_gap_gives_sections_in_route_order(tmp_path):
+    """Without the bridge the line falls apart in two; they still come out north to south."""
+    text = OSM.read_text(encoding="utf-8")
+    start = text.index('  <way id="502">')
+    gapped = tmp_path / "gapped.osm"
+    gapped.write_text(text[:start] + text[text.index("</way>", start) + 7 :], encoding="utf-8")
+    c = corridor_from_osm(gapped, name="Boten–Vientiane")
+    assert c.sections["osm_ids"].tolist() == [[501], [503, 504]]
+    assert [list(g.coords) for g in c.sections.geometry] == [LINE_NODES[:4], LINE_NODES[4:]]
+    assert c.geometry.geom_type == "MultiLineString"
+    assert c.stations["section"].tolist() == ["section-1", "section-2"]
+    assert c.structures["id"].tolist() == ["tunnel-1"]
+
+
+def test_a_mistyped_file_name_is_not_sent_to_overpass(monkeypatch):
+    def no_query(*args, **kwargs):
+        raise AssertionError("osmnx was called")
+
+    monkeypatch.setattr(osmnx, "features_from_place", no_query)
+    with pytest.raises(DataFileError, match=r"no such file: boten_line\.osn"):
+        corridor_from_osm("boten_line.osn")
