@@ -42,6 +42,7 @@ from corridors.errors import (
     NoRouteError,
     SchemaError,
     UnknownIdError,
+    WeightError,
 )
 from corridors.geodesy import chainage_km, length_km, offset_km, point_at_km
 from corridors.routes import Route, distance_km, route, station_chainage_km
@@ -65,6 +66,7 @@ __all__ = [
     "Route",
     "SchemaError",
     "UnknownIdError",
+    "WeightError",
     "__version__",
     "border_crossings",
     "border_gates",

@@ -27,6 +27,7 @@ __all__ = [
     "NoRouteError",
     "SchemaError",
     "UnknownIdError",
+    "WeightError",
 ]
 
 
@@ -96,3 +97,7 @@ class CRSError(CorridorsError, ValueError):
 
 class NoRouteError(CorridorsError):
     """No route joins two places in the chosen network scenario and modes."""
+
+
+class WeightError(CorridorsError, ValueError):
+    """An edge weight that Dijkstra cannot use: negative, NaN or not a number."""
