@@ -133,6 +133,12 @@ def _cmd_map(args: argparse.Namespace) -> tuple[Any, str]:
     return data, f"wrote {args.output}: {data['bytes'] / 1e6:.2f} MB, {mode}"
 
 
+def _cmd_export(args: argparse.Namespace) -> tuple[Any, str]:
+    written = _resolve(args.target).to_file(args.output)
+    data = {"output": args.output, "features": written.features, "format": written.format}
+    return data, f"wrote {args.output}: {written.features} features, {written.format}"
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], tuple[Any, str]], str, bool]] = {
     "list": (_cmd_list, "list the embedded corridors", False),
     "show": (_cmd_show, "a corridor's sections and stations", True),
@@ -240,6 +246,19 @@ def _add_map_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
+def _add_export_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write a corridor to GeoJSON, GeoPackage, GeoParquet or KML (by the extension)",
+        description="Write every feature of a corridor, with its figures and sources, to a file.",
+    )
+    p.add_argument("target", metavar="ID|FILE", help="an embedded corridor id or a file")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="PATH", help=".geojson, .gpkg, .parquet or .kml"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``corridors`` command."""
     parser = argparse.ArgumentParser(
@@ -256,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE")
     _add_map_parser(sub)
     _add_route_parser(sub)
+    _add_export_parser(sub)
     return parser
 
 
@@ -276,12 +296,12 @@ def _write_atomically(path: Path, text: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 on success, 1 on an error)."""
     args = build_parser().parse_args(argv)
-    extra = {"map": _cmd_map, "route": _cmd_route}
+    extra = {"map": _cmd_map, "route": _cmd_route, "export": _cmd_export}
     func = extra.get(args.command) or COMMANDS[args.command][0]
     try:
         data, text = func(args)
         out = json.dumps(data, ensure_ascii=False, indent=2, default=str) if args.json else text
-        if args.output and args.command != "map":
+        if args.output and args.command not in {"map", "export"}:
             _write_atomically(Path(args.output), out + "\n")
         else:
             print(out)

@@ -242,6 +242,35 @@ class Corridor:
         gdf.insert(0, "corridor", self.id)
         return gdf
 
+    def to_file(self, path: str | Path) -> Any:
+        """Write every feature to GeoJSON, GeoPackage, GeoParquet or KML, by the extension.
+
+        ``.geojson``/``.json``, ``.gpkg``, ``.parquet``/``.geoparquet`` or ``.kml``, written
+        atomically. Each row keeps its figures and sources; the corridor's own name, sources and
+        figures are added to every row as ``corridor_name``, ``corridor_sources`` and
+        ``corridor_figures``. Lists and dicts are written as JSON text (``json.loads`` them back).
+
+        Returns
+        -------
+        Written
+            ``(path, features, format)``.
+
+        Raises
+        ------
+        UnknownIdError
+            For an unknown extension (with did-you-mean).
+        DataFileError
+            For a missing folder or a file that cannot be written; no partial file is left.
+
+        Examples
+        --------
+        >>> import corridors
+        >>> corridors.load("china-laos-railway").to_file("clr.gpkg")  # doctest: +SKIP
+        """
+        from corridors import _export
+
+        return _export.write(self.to_geodataframe(), path, name=self.name, meta=self.meta)
+
     @property
     def __geo_interface__(self) -> dict[str, Any]:
         """The corridor as a GeoJSON FeatureCollection (geo interface protocol)."""

@@ -1,0 +1,462 @@
+"""Write features to GeoJSON, GeoPackage, GeoParquet or KML, chosen by the file extension.
+
+This is a low layer: it imports nothing from the package but the errors and ``_coerce``, and
+knows nothing of corridors, the catalogue or maps. :meth:`corridors.Corridor.to_file` and the
+``corridors export`` command are built on :func:`write`.
+
+Formats
+-------
+``.geojson``, ``.json``
+    GeoJSON (RFC 7946): longitude/latitude on WGS84, UTF-8, coordinates written with Python's
+    shortest round-trip float form, so a read-back gives the very same doubles.
+``.gpkg``
+    GeoPackage, one layer named after the corridor (``name``, less any leading punctuation,
+    which GDAL refuses), in the data's own CRS.
+``.parquet``, ``.geoparquet``
+    GeoParquet (``geopandas.to_parquet``, pyarrow), in the data's own CRS.
+``.kml``
+    KML 2.2 for Google Earth: a Document named after the corridor, one Folder per ``kind``, one
+    Style per (mode, status) -- colour by mode, opacity by status (planned lines are fainter,
+    KML has no dashes) -- and Placemarks with a name, an HTML description (status, length,
+    published figures, sources) and every attribute as ``ExtendedData``.
+
+Attributes
+----------
+Columns holding lists or dicts (``sources``, ``figures``, ``names``, ...) are written as JSON
+text in every format, so that they round-trip: ``json.loads`` gives the list back. Missing
+values stay missing (``null``). The same holds for the ``ExtendedData`` values in KML.
+
+Every file is written atomically: into a temporary folder next to the target, then moved into
+place with :func:`os.replace`, so a failure never leaves a partial file and an existing file is
+replaced as a whole (a GeoPackage is overwritten, not appended to).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import math
+import os
+import shutil
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from corridors._coerce import WGS84, geometry_array
+from corridors.errors import CRSError, DataFileError, GeometryError, UnknownIdError
+
+__all__ = ["FORMATS", "KML_STYLE", "Written", "format_of", "write"]
+
+#: Format names by file extension (lower case).
+FORMATS = {
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GeoPackage",
+    ".parquet": "GeoParquet",
+    ".geoparquet": "GeoParquet",
+    ".kml": "KML",
+}
+
+#: KML look: colours ``#rrggbb`` by mode, opacity (0–1) by status, line width and icon by mode.
+KML_STYLE: dict[str, Any] = {
+    "colors": {"rail": "#b2182b", "road": "#2166ac", "other": "#4d4d4d"},
+    "opacity": {
+        "operational": 1.0,
+        "under-construction": 0.8,
+        "planned": 0.55,
+        "proposed": 0.4,
+        "other": 0.9,
+    },
+    "width": 4.0,
+    "icons": {
+        "rail": "http://maps.google.com/mapfiles/kml/shapes/rail.png",
+        "road": "http://maps.google.com/mapfiles/kml/shapes/bus.png",
+        "other": "http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png",
+    },
+}
+
+KML_NS = "http://www.opengis.net/kml/2.2"
+
+
+class Written(NamedTuple):
+    """What :func:`write` wrote: the file, the number of features and the format name."""
+
+    path: Path
+    features: int
+    format: str
+
+
+def format_of(path: str | Path) -> str:
+    """The format name for a path's extension, e.g. ``"GeoPackage"`` for ``x.gpkg``.
+
+    Raises
+    ------
+    UnknownIdError
+        For an extension that is not one of :data:`FORMATS`, with the closest as suggestion.
+
+    Examples
+    --------
+    >>> format_of("railway.GeoJSON")
+    'GeoJSON'
+    >>> format_of("railway.kmz")
+    Traceback (most recent call last):
+    ...
+    corridors.errors.UnknownIdError: unknown format '.kmz'; did you mean '.kml'?
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise UnknownIdError("format", suffix or f"{path.name} (no extension)", FORMATS)
+    return FORMATS[suffix]
+
+
+def write(
+    gdf: gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    name: str | None = None,
+    style: Mapping[str, Any] | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> Written:
+    """Write a GeoDataFrame to GeoJSON, GeoPackage, GeoParquet or KML, by the extension.
+
+    Parameters
+    ----------
+    gdf
+        The features, in any CRS (GeoJSON and KML are written in EPSG:4326).
+    path
+        The file to write: ``.geojson``/``.json``, ``.gpkg``, ``.parquet``/``.geoparquet`` or
+        ``.kml``. An existing file is replaced.
+    name
+        The layer name: the GeoPackage layer, the GeoJSON ``name`` member and the KML Document
+        name (default: the file name without extension).
+    style
+        KML only: overrides of :data:`KML_STYLE` (``colors``, ``opacity``, ``width``,
+        ``icons``); ignored by the other formats.
+    meta
+        Properties of the whole collection (a corridor's ``meta``): its ``name``, ``sources``
+        and ``figures`` are added to every row as ``corridor_name``, ``corridor_sources`` and
+        ``corridor_figures`` (JSON text), and shown in the KML Document description.
+
+    Returns
+    -------
+    Written
+        The path written, the number of features and the format name.
+
+    Raises
+    ------
+    UnknownIdError
+        For an unknown extension, with did-you-mean.
+    DataFileError
+        When the folder is missing, the path is a folder or the file cannot be written.
+    GeometryError
+        For an empty GeoDataFrame, or anything else than a GeoDataFrame.
+    CRSError
+        When the GeoDataFrame has no CRS.
+
+    Examples
+    --------
+    >>> import corridors, tempfile
+    >>> clr = corridors.load("china-laos-railway")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     write(clr.to_geodataframe(), Path(folder) / "clr.gpkg", name=clr.name).format
+    'GeoPackage'
+    """
+    if Path(path).is_dir():
+        raise DataFileError(f"cannot write {path}: it is a folder")
+    fmt = format_of(path)
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise GeometryError(f"expected a GeoDataFrame to export, got {type(gdf).__name__}")
+    if len(gdf) == 0:
+        raise GeometryError("nothing to export: the GeoDataFrame has no rows")
+    if gdf.crs is None:
+        raise CRSError("the GeoDataFrame to export has no CRS; set one with .set_crs(...)")
+    path = Path(path).expanduser().absolute()
+    if not path.parent.is_dir():
+        raise DataFileError(f"cannot write {path}: no folder {path.parent}")
+    layer = name or path.stem
+    table = _attributes(gdf, meta)
+    try:
+        tmpdir = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    except OSError as err:
+        raise DataFileError(f"cannot write {path}: {err.strerror or err}") from None
+    try:
+        tmp = tmpdir / f"export{path.suffix.lower()}"
+        if fmt == "GeoJSON":
+            _write_geojson(table, tmp, layer)
+        elif fmt == "GeoPackage":
+            _write_gpkg(table, tmp, layer)
+        elif fmt == "GeoParquet":
+            table.to_parquet(tmp, index=False)
+        else:
+            _write_kml(table, tmp, layer, {**KML_STYLE, **(style or {})}, meta or {})
+        os.replace(tmp, path)
+    except OSError as err:
+        raise DataFileError(f"cannot write {path}: {err.strerror or err}") from None
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    return Written(path, len(table), fmt)
+
+
+# -- attributes ------------------------------------------------------------------------------------
+def _attributes(gdf: gpd.GeoDataFrame, meta: Mapping[str, Any] | None) -> gpd.GeoDataFrame:
+    """A copy with list/dict columns as JSON text and the collection's meta on every row."""
+    out = gdf.copy()
+    geom = out.geometry.name
+    if geom != "geometry" and "geometry" not in out.columns:
+        out = out.rename_geometry("geometry")
+        geom = "geometry"
+    out = out.reset_index(drop=True)
+    for column in out.columns:
+        if column == geom or out[column].dtype != object:
+            continue
+        values = out[column]
+        if any(isinstance(v, list | tuple | dict | np.ndarray) for v in values):
+            out[column] = [None if _missing(v) else _json(v) for v in values]
+        elif len({_kind(v) for v in values if not _missing(v)}) > 1:
+            # mixed text, numbers and others: text throughout (GeoPackage, Parquet need one type)
+            out[column] = [None if _missing(v) else _text(_plain(v)) for v in values]
+    if meta:
+        for key in ("name", "sources", "figures"):
+            if key in meta and f"corridor_{key}" not in out.columns:
+                value = meta[key]
+                out[f"corridor_{key}"] = value if isinstance(value, str) else _json(value)
+        out = out[[c for c in out.columns if c != geom] + [geom]]
+    return out
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, int | float | np.number | np.bool_):
+        return "number"
+    return type(value).__name__
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with NumPy scalars, NaN, tuples and dates made JSON-friendly, recursively."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if _missing(value):
+        return None
+    if isinstance(value, _dt.date | _dt.datetime | pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(_plain(value), ensure_ascii=False, allow_nan=False)
+
+
+# -- GeoJSON and GeoPackage ------------------------------------------------------------------------
+def _write_geojson(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    gdf = gdf.to_crs(WGS84)
+    geoms = geometry_array(gdf.geometry)
+    props = gdf.drop(columns=gdf.geometry.name)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {k: _plain(v) for k, v in row.items()},
+            "geometry": None if _missing(g) else shapely.geometry.mapping(g),
+        }
+        for row, g in zip(props.to_dict("records"), geoms, strict=True)
+    ]
+    doc = {"type": "FeatureCollection", "name": layer, "features": features}
+    text = json.dumps(doc, ensure_ascii=False, allow_nan=False, default=_plain)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    import pyogrio
+
+    # GDAL wants a layer name to start with a letter, digit or underscore
+    start = next((i for i, c in enumerate(layer) if c.isalnum() or c == "_"), len(layer))
+    layer = layer[start:].strip() or "layer"
+    if layer.lower().startswith(("gpkg", "sqlite", "rtree")):
+        layer = f"layer_{layer}"  # names the GeoPackage and SQLite reserve
+    try:
+        gdf.to_file(path, driver="GPKG", layer=layer, engine="pyogrio")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+        raise DataFileError(f"cannot write {path.name}: {str(err).splitlines()[0]}") from None
+
+
+# -- KML -------------------------------------------------------------------------------------------
+def _kml_color(hex_rgb: str, opacity: float) -> str:
+    """``#rrggbb`` and an opacity as KML's ``aabbggrr``."""
+    rgb = hex_rgb.lstrip("#")
+    if len(rgb) != 6:
+        raise GeometryError(f"a KML colour must be #rrggbb, got {hex_rgb!r}")
+    alpha = round(max(0.0, min(1.0, float(opacity))) * 255)
+    return f"{alpha:02x}{rgb[4:6]}{rgb[2:4]}{rgb[0:2]}".lower()
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _coords(coords: np.ndarray) -> str:
+    return " ".join(f"{x!r},{y!r}" for x, y in coords[:, :2].tolist())
+
+
+def _kml_geometry(parent: ET.Element, geom: Any) -> None:
+    sub = ET.SubElement
+    kind = geom.geom_type
+    if kind == "Point":
+        sub(sub(parent, "Point"), "coordinates").text = _coords(shapely.get_coordinates(geom))
+    elif kind == "LineString":
+        line = sub(parent, "LineString")
+        sub(line, "tessellate").text = "1"
+        sub(line, "coordinates").text = _coords(shapely.get_coordinates(geom))
+    elif kind == "Polygon":
+        poly = sub(parent, "Polygon")
+        sub(poly, "tessellate").text = "1"
+        for tag, rings in (
+            ("outerBoundaryIs", [geom.exterior]),
+            ("innerBoundaryIs", geom.interiors),
+        ):
+            for ring in rings:
+                coords = shapely.get_coordinates(ring)
+                sub(sub(sub(poly, tag), "LinearRing"), "coordinates").text = _coords(coords)
+    elif kind.startswith("Multi") or kind == "GeometryCollection":
+        multi = sub(parent, "MultiGeometry")
+        for part in geom.geoms:
+            _kml_geometry(multi, part)
+    else:  # pragma: no cover - shapely has no other types
+        raise GeometryError(f"cannot write a {kind} to KML")
+
+
+def _style_id(mode: Any, status: Any) -> str:
+    return "-".join(_slug(v) for v in (mode, status))
+
+
+def _slug(value: Any) -> str:
+    text = "" if _missing(value) else str(value)
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-") or "other"
+
+
+def _description(row: Mapping[str, Any], km: float | None) -> str:
+    """HTML for Google Earth's balloon; every value escaped (ElementTree escapes it again)."""
+    esc = html.escape
+    parts = []
+    for key in ("kind", "mode", "status", "accuracy"):
+        if not _missing(row.get(key)):
+            parts.append(f"{key}: {esc(_text(row[key]))}")
+    if km is not None:
+        parts.append(f"length: {km:,.1f} km (geodesic, WGS84)")
+    text = "<br>".join(parts)
+    figures = _loads(row.get("figures"))
+    if figures:
+        items = "".join(
+            f"<li>{esc(_text(f.get('value')))} {esc(_text(f.get('unit') or ''))} "
+            f"{esc(_text(f.get('measure') or ''))}: {esc(_text(f.get('description') or ''))} "
+            f"({esc(_text(f.get('source') or ''))})</li>"
+            for f in figures
+            if isinstance(f, Mapping)
+        )
+        text += f"<p>published figures:</p><ul>{items}</ul>"
+    sources = _loads(row.get("sources"))
+    if sources:
+        items = "".join(f"<li>{esc(_text(s))}</li>" for s in sources)
+        text += f"<p>sources:</p><ul>{items}</ul>"
+    return text
+
+
+def _loads(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _write_kml(
+    gdf: gpd.GeoDataFrame, path: Path, layer: str, style: Mapping[str, Any], meta: Mapping
+) -> None:
+    from corridors.geodesy import lengths_km_array
+
+    gdf = gdf.to_crs(WGS84)
+    geoms = geometry_array(gdf.geometry)
+    valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    km = np.full(len(gdf), np.nan)
+    if valid.any():
+        km[valid] = lengths_km_array(geoms[valid])
+    props = gdf.drop(columns=gdf.geometry.name)
+    sub = ET.SubElement
+    root = ET.Element("kml", xmlns=KML_NS)
+    doc = sub(root, "Document")
+    sub(doc, "name").text = layer
+    sub(doc, "open").text = "1"
+    if meta:
+        sub(doc, "description").text = _description(
+            {
+                "status": meta.get("status"),
+                **{k: _json(meta.get(k)) for k in ("figures", "sources")},
+            },
+            None,
+        )
+    colors, opacity, icons = style["colors"], style["opacity"], style["icons"]
+    modes = props["mode"] if "mode" in props.columns else pd.Series([None] * len(props))
+    status = props["status"] if "status" in props.columns else pd.Series([None] * len(props))
+    for m, s in dict.fromkeys(zip(modes, status, strict=True)):
+        mode_key = _slug(m) if _slug(m) in colors else "other"
+        status_key = _slug(s) if _slug(s) in opacity else "other"
+        color = _kml_color(colors[mode_key], opacity[status_key])
+        st = sub(doc, "Style", id=_style_id(m, s))
+        icon = sub(st, "IconStyle")
+        sub(icon, "color").text = color
+        sub(icon, "scale").text = "1.0"
+        sub(sub(icon, "Icon"), "href").text = icons.get(mode_key, icons["other"])
+        sub(sub(st, "LabelStyle"), "scale").text = "0.8"
+        line = sub(st, "LineStyle")
+        sub(line, "color").text = color
+        sub(line, "width").text = _text(float(style["width"]))
+        poly = sub(st, "PolyStyle")
+        sub(poly, "color").text = _kml_color(colors[mode_key], 0.3)
+    kinds = props["kind"] if "kind" in props.columns else pd.Series(["features"] * len(props))
+    folders: dict[str, ET.Element] = {}
+    for i, row in enumerate(props.to_dict("records")):
+        kind = "features" if _missing(kinds.iloc[i]) else str(kinds.iloc[i])
+        if kind not in folders:
+            folders[kind] = sub(doc, "Folder")
+            sub(folders[kind], "name").text = kind
+        mark = sub(folders[kind], "Placemark")
+        label = row.get("name")
+        sub(mark, "name").text = _text(row.get("id", i + 1) if _missing(label) else label)
+        line_km = float(km[i]) if np.isfinite(km[i]) and km[i] > 0 else None
+        sub(mark, "description").text = _description(row, line_km)
+        sub(mark, "styleUrl").text = f"#{_style_id(modes.iloc[i], status.iloc[i])}"
+        data = sub(mark, "ExtendedData")
+        for key, value in row.items():
+            plain = _plain(value)
+            if plain is None:
+                continue
+            item = sub(data, "Data", name=str(key))
+            sub(item, "value").text = _text(plain)
+        if valid[i]:
+            _kml_geometry(mark, geoms[i])
+    ET.indent(root, space=" ")
+    tree = ET.ElementTree(root)
+    tree.write(path, encoding="UTF-8", xml_declaration=True)
