@@ -77,7 +77,9 @@ font:12px/1.35 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#222;m
 .corridors-legend h4{margin:0 0 4px;font-size:13px}
 .corridors-legend .row{display:flex;align-items:center;gap:6px;margin:2px 0}
 .corridors-legend svg{flex:none}
-.corridors-dry-port,.corridors-gate,.corridors-seaport{background:none;border:none}
+.corridors-dry-port,.corridors-gate,.corridors-seaport,.corridors-point{background:none;border:none}
+.corridors-point span{display:block;width:10px;height:10px;border-radius:50%;
+background:#6a3d9a;border:2px solid #fff;box-shadow:0 0 0 1px #6a3d9a}
 .corridors-dry-port span{display:block;width:10px;height:10px;background:#2a9d8f;
 border:2px solid #fff;box-shadow:0 0 0 1px #1d6f65}
 .corridors-gate span{display:block;width:10px;height:10px;background:#e9c46a;
@@ -249,7 +251,7 @@ def _add_frame(
         if gdf.crs is None:
             raise CRSError(f"{name}: the GeoDataFrame has no CRS; set one with .set_crs(...)")
         pts = gdf.to_crs(4326)
-        points.append((name, pts[types == 0], "corridors-dry-port"))
+        points.append((name, pts[types == 0], "corridors-point"))
 
 
 def _bounds(corridor_list: list[Corridor], points: list[Any], extra: list[Any]) -> np.ndarray:
