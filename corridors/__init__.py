@@ -90,7 +90,7 @@ __all__ = [
 ]
 
 
-_LAZY = {"maps", "network", "osm"}  # folium, networkx and osmnx load only when used
+_LAZY = {"maps", "network", "osm", "scale"}  # folium, networkx, osmnx, dask load when used
 
 
 def __getattr__(name: str) -> object:
