@@ -102,33 +102,35 @@ def build(
 def _add_corridor(G: nx.MultiDiGraph, c: Corridor, statuses: Sequence[str]) -> None:
     mode = c.meta["mode"]
     speed = float(settings.speeds_kph[mode])
-    stations = c.stations
+    pieces: list[tuple[str, str, shapely.LineString, pd.Series, str]] = []
     for _, sec in c.sections.iterrows():
         status = sec.get("status") or c.meta.get("status")
         if status not in statuses:
             continue
-        line = sec.geometry
-        nodes = _section_nodes(c, sec, stations)
+        nodes = _section_nodes(c, sec, c.stations)
         for (u, ku), (v, kv) in itertools.pairwise(nodes):
-            if kv - ku <= 1e-6:
-                continue
-            geom = substring_km(line, ku, kv)
-            for node_id, xy in ((u, geom.coords[0]), (v, geom.coords[-1])):
-                if node_id not in G:
-                    G.add_node(node_id, x=xy[0], y=xy[1], **_node_info(c, node_id))
-            length_m = float(lengths_km_array(np.array([geom], dtype=object))[0] * 1000.0)
-            attrs = {
-                "length": length_m,
-                "travel_time": length_m / (speed / 3.6),
-                "speed_kph": speed,
-                "mode": mode,
-                "corridor": c.id,
-                "section": sec["id"],
-                "name": str(sec["name"]),
-                "status": status,
-            }
-            G.add_edge(u, v, geometry=geom, **attrs)
-            G.add_edge(v, u, geometry=shapely.reverse(geom), **attrs)
+            if kv - ku > 1e-6:
+                pieces.append((u, v, substring_km(sec.geometry, ku, kv), sec, status))
+    if not pieces:
+        return
+    # every edge of the corridor measured in one geodesic pass
+    metres = lengths_km_array(np.array([p[2] for p in pieces], dtype=object)) * 1000.0
+    for (u, v, geom, sec, status), length_m in zip(pieces, metres, strict=True):
+        for node_id, xy in ((u, geom.coords[0]), (v, geom.coords[-1])):
+            if node_id not in G:
+                G.add_node(node_id, x=xy[0], y=xy[1], **_node_info(c, node_id))
+        attrs = {
+            "length": float(length_m),
+            "travel_time": float(length_m) / (speed / 3.6),
+            "speed_kph": speed,
+            "mode": mode,
+            "corridor": c.id,
+            "section": sec["id"],
+            "name": str(sec["name"]),
+            "status": status,
+        }
+        G.add_edge(u, v, geometry=geom, **attrs)
+        G.add_edge(v, u, geometry=shapely.reverse(geom), **attrs)
 
 
 def _section_nodes(c: Corridor, sec: pd.Series, stations: pd.DataFrame) -> list[tuple[str, float]]:
