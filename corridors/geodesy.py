@@ -249,34 +249,6 @@ def point_at_km(line: Any, km: ArrayLike) -> shapely.Point | NDArray[np.object_]
     return pts[0] if np.ndim(km) == 0 else pts
 
 
-def chainage_on_lines_km(
-    lines: NDArray[np.object_], owner: NDArray[np.intp], points: NDArray[np.object_]
-) -> NDArray[np.float64]:
-    """Geodesic chainage of ``points[i]`` along ``lines[owner[i]]``, for points on the lines.
-
-    One pass for every pair: the segment is found in lon/lat (exact for points that lie on the
-    line, such as cut points), the distance along it is then geodesic.
-    ``lines`` must be single LineStrings.
-    """
-    coords, vertex_line = shapely.get_coordinates(lines, return_index=True)
-    same = vertex_line[1:] == vertex_line[:-1]
-    _, _, seg_m = geod().inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
-    seg_m = np.where(same, seg_m, 0.0)
-    seg_deg = np.where(same, np.hypot(*np.diff(coords, axis=0).T), 0.0)
-    cum_m = np.concatenate([[0.0], np.cumsum(seg_m)])
-    cum_deg = np.concatenate([[0.0], np.cumsum(seg_deg)])
-    first = np.searchsorted(vertex_line, np.arange(len(lines)))
-    last = np.searchsorted(vertex_line, np.arange(len(lines)), side="right") - 1
-    lo, hi = first[owner], last[owner]
-    target = cum_deg[lo] + shapely.line_locate_point(lines[owner], points)
-    k = np.clip(np.searchsorted(cum_deg, target, side="right") - 1, lo, hi - 1)
-    # geodesic distance from the segment's first vertex to the point itself (not a fraction of
-    # the segment), so that a cut point's chainage equals the length of the piece before it
-    pxy = shapely.get_coordinates(points)
-    _, _, into_m = geod().inv(coords[k, 0], coords[k, 1], pxy[:, 0], pxy[:, 1])
-    return (cum_m[k] - cum_m[lo] + into_m) / 1000.0
-
-
 def substring_km(line: Any, start_km: float, end_km: float) -> shapely.LineString:
     """The part of ``line`` between two geodesic chainages, as a LineString in lon/lat.
 

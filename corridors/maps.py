@@ -332,24 +332,19 @@ def _corridor_layer(c: Corridor, color: str, tol_deg: float, crossings: bool) ->
     sections = c.sections.copy()
     km = lengths_km_array(np.asarray(sections.geometry.array, dtype=object))
     figures = _figure_rows(c)
-    mode = _esc(c.meta.get("mode") or "other")
-    props = pd.DataFrame(
-        {
-            "tip": [
-                f"<b>{_esc(r['name'])}</b><br>{_esc(r.get('status') or c.meta.get('status'))}"
-                f" · {k:,.1f} km"
-                for (_, r), k in zip(sections.iterrows(), km, strict=True)
-            ],
-            "popup": [
-                _section_popup(c, r, k, figures)
-                for (_, r), k in zip(sections.iterrows(), km, strict=True)
-            ],
-            "status": [
-                _css(r.get("status") or c.meta.get("status")) for _, r in sections.iterrows()
-            ],
-            "role": [_css(r.get("role") or "main") for _, r in sections.iterrows()],
-        }
-    )
+    mode = _css(c.meta.get("mode") or "other")
+    records = []
+    for (_, r), k in zip(sections.iterrows(), km, strict=True):  # a handful of sections
+        status = r.get("status") or c.meta.get("status")
+        records.append(
+            {
+                "tip": f"<b>{_esc(r['name'])}</b><br>{_esc(status)} · {k:,.1f} km",
+                "popup": _section_popup(c, r, k, figures),
+                "status": _css(status),
+                "role": _css(r.get("role") or "main"),
+            }
+        )
+    props = pd.DataFrame.from_records(records)
     sections = sections.set_geometry(
         shapely.simplify(np.asarray(sections.geometry.array, dtype=object), tol_deg)
     )

@@ -51,7 +51,6 @@ SCENARIOS = {
     "current": ("operational",),
     "planned": ("operational", "under-construction", "planned"),
 }
-MODES = ("rail", "road", "transfer", "access")
 
 
 def build(
