@@ -32,6 +32,7 @@ from corridors.catalogue import (
     seaports,
 )
 from corridors.check import CheckReport, check
+from corridors.comparison import Deviation, deviation
 from corridors.corridor import Corridor
 from corridors.errors import (
     CoordinateError,
@@ -60,6 +61,7 @@ __all__ = [
     "Corridor",
     "CorridorsError",
     "DataFileError",
+    "Deviation",
     "GeometryError",
     "NoRouteError",
     "Registry",
@@ -74,6 +76,7 @@ __all__ = [
     "catalog",
     "chainage_km",
     "check",
+    "deviation",
     "distance_km",
     "dry_ports",
     "ids",

@@ -65,6 +65,47 @@ def length_tolerance_km(length_km: float, accuracy: str | None, error_km: float 
     return round(rel * abs(length_km) + 2.0 * err, 3)
 
 
+#: Mapped OSM track cuts curves only between OSM nodes (metres apart): its relative length error.
+OSM_TRACK_RELATIVE = 0.005
+#: A stretch bridged straight (an unmapped gap) may be this much shorter than the real track.
+GAP_RELATIVE = 0.10
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and not np.isfinite(value))
+
+
+def provenance_tolerance_km(props: Any, length_km: float) -> float | None:
+    """Length tolerance of a section from how it was built, or None when it records nothing.
+
+    A section chained from OpenStreetMap (``osm``, ``gaps``) may be short by what simplification
+    removed, by up to 10 % of each gap bridged straight and by 0.5 % of its mapped track; a
+    section made of ``stretches`` by the relative error of each stretch's accuracy class on its
+    length. Both add twice the section's ``error_km`` for the position of its ends.
+
+    Examples
+    --------
+    >>> provenance_tolerance_km({"error_km": 1.0, "stretches": [
+    ...     {"from_km": 0, "to_km": 100, "accuracy": "traced", "error_km": 1.0}]}, 100.0)
+    5.0
+    """
+    get = props.get if hasattr(props, "get") else (lambda k, d=None: d)
+    osm, gaps, stretches = get("osm"), get("gaps"), get("stretches")
+    ends = 2.0 * float(get("error_km") or 0.0) if not _is_missing(get("error_km")) else 0.0
+    if isinstance(osm, dict) and isinstance(gaps, list):
+        gap_km = sum(float(g["length_km"]) for g in gaps)
+        lost = max(0.0, float(osm.get("unsimplified_km", length_km)) - length_km)
+        mapped = max(0.0, length_km - gap_km)
+        return round(lost + GAP_RELATIVE * gap_km + OSM_TRACK_RELATIVE * mapped + ends, 3)
+    if isinstance(stretches, list) and stretches:
+        band = sum(
+            RELATIVE_TOLERANCE.get(st["accuracy"], 0.10) * (st["to_km"] - st["from_km"])
+            for st in stretches
+        )
+        return round(band + ends, 3)
+    return None
+
+
 def _half_ulp(value: float) -> float:
     """Half a unit in the last published digit: 1035 -> 0.5, 508.53 -> 0.005."""
     exponent = Decimal(str(value)).normalize().as_tuple().exponent
@@ -101,6 +142,8 @@ class CheckReport:
     disagreements: pd.DataFrame
     relations: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    #: What still differs between the geometry and the published lengths, and why.
+    explanations: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data."""
@@ -118,6 +161,7 @@ class CheckReport:
             "disagreements": records(self.disagreements),
             "relations": records(self.relations),
             "notes": self.notes,
+            "explanations": self.explanations,
         }
 
     def __str__(self) -> str:
@@ -167,6 +211,10 @@ class CheckReport:
                     f"(spread {r.spread_km:,.2f} km); geometry: {r.measured_km:,.1f} km, "
                     f"closest {_num(r.closest_km)} km ({r.closest_source})"
                 )
+        if self.explanations:
+            lines.append("")
+            lines.append("what still differs, and why:")
+            lines.extend(f"  {e}" for e in self.explanations)
         for note in self.notes:
             lines.append(f"note: {note}")
         return "\n".join(lines)
@@ -208,6 +256,48 @@ class _Measurer:
         self._stations: dict[str, tuple[float, float]] | None = None
         self._feature_split: pd.Series | None = None
         self._crossings: gpd.GeoDataFrame | None = None
+        main = feats[(feats["kind"] == "section") & (feats.get("role") == "main")]
+        #: provenance tolerance of each section that records how it was built, km
+        self.bands = {
+            r["id"]: band
+            for _, r in feats[feats["kind"] == "section"].iterrows()
+            if (band := provenance_tolerance_km(r, self.lengths[r["id"]])) is not None
+        }
+        main_ids = list(main["id"])
+        #: tolerance of the whole main line when every main section records its provenance
+        self.main_band = (
+            sum(self.bands[i] for i in main_ids)
+            if main_ids and all(i in self.bands for i in main_ids)
+            else None
+        )
+        self.main_ids = main_ids
+
+    def rate(self, section: str) -> float:
+        """Tolerance per km of a section (its band over its length)."""
+        length = self.lengths.get(section, 0.0)
+        return self.bands[section] / length if length else 0.0
+
+    def tolerance_km(self, fig: pd.Series, measured: float, accuracy: Any, error_km: Any) -> float:
+        """Tolerance of a measured length: from provenance where recorded, else the class."""
+        feature = fig["feature"]
+        if feature == self.c.id and self.main_band is not None:
+            if fig["measure"] == "length_in_country":
+                return sum(
+                    self.rate(s) * float(self.by_country(s).get(fig["iso3"], 0.0))
+                    for s in self.main_ids
+                )
+            return self.main_band
+        if feature in self.features.index:
+            row = self.features.loc[feature]
+            if row["kind"] == "section" and feature in self.bands:
+                return self.bands[feature] * (
+                    measured / self.lengths[feature] if self.lengths[feature] else 1.0
+                )
+            section = row.get("section")
+            if isinstance(section, str) and section in self.bands:
+                err = 0.0 if _is_missing(error_km) else float(error_km)
+                return self.rate(section) * abs(measured) + 2.0 * err
+        return length_tolerance_km(measured, accuracy, error_km)
 
     @property
     def pieces(self) -> pd.DataFrame:
@@ -240,7 +330,18 @@ class _Measurer:
             raise KeyError(station)
         return self._stations[station]
 
+    def border_start(self, origin: str) -> float | None:
+        """Chainage of the main section whose ``from`` is this border, if the data marks one."""
+        run = 0.0
+        for sid in self.main_ids:
+            if self.features.loc[sid].get("from") == origin:
+                return run
+            run += self.lengths[sid]
+        return None
+
     def origin_chainage(self, origin: str) -> float:
+        if origin.startswith("border:") and (start := self.border_start(origin)) is not None:
+            return start
         if origin.startswith("border:"):
             pair = set(origin.removeprefix("border:").split("-"))
             if self._crossings is None:
@@ -327,9 +428,10 @@ def check(corridor: str | Corridor, boundaries: Any = None) -> CheckReport:
         elif not np.isfinite(measured):
             verdict, tol = "not measurable", np.nan
         else:
-            tol = length_tolerance_km(measured, accuracy, error_km) + _half_ulp(value)
-            if fig["measure"] == "length_in_country" or str(fig.get("origin", "")).startswith(
-                "border:"
+            tol = m.tolerance_km(fig, measured, accuracy, error_km) + _half_ulp(value)
+            origin = str(fig.get("origin", ""))
+            if fig["measure"] == "length_in_country" or (
+                origin.startswith("border:") and m.border_start(origin) is None
             ):
                 tol += 2.0 * _boundary_error_km(m)
             diff = measured - value
@@ -375,6 +477,7 @@ def check(corridor: str | Corridor, boundaries: Any = None) -> CheckReport:
         table=table,
         disagreements=_disagreements(c, table),
         relations=_relations(c, table),
+        explanations=_what_differs(c, m, table),
         notes=[
             "lengths are geodesic on WGS84 along the embedded geometry; a traced line cuts the "
             "corners of real curves, so it measures a little short",
@@ -383,6 +486,103 @@ def check(corridor: str | Corridor, boundaries: Any = None) -> CheckReport:
         if meta.get("accuracy") != "surveyed"
         else [],
     )
+
+
+def _budget(props: Any, length_km: float) -> dict[str, float]:
+    """How many km a section's geometry may be short of the track, by cause."""
+    get = props.get
+    osm, gaps, stretches = get("osm"), get("gaps"), get("stretches")
+    out: dict[str, float] = {}
+    if isinstance(osm, dict) and isinstance(gaps, list):
+        gap_km = sum(float(g["length_km"]) for g in gaps)
+        out["simplified"] = max(0.0, float(osm.get("unsimplified_km", length_km)) - length_km)
+        out["gaps"] = GAP_RELATIVE * gap_km
+        out["gap_km"] = gap_km
+        out["mapped"] = OSM_TRACK_RELATIVE * max(0.0, length_km - gap_km)
+    elif isinstance(stretches, list) and stretches:
+        for st in stretches:
+            km = float(st["to_km"]) - float(st["from_km"])
+            key = st["accuracy"]
+            out[key] = out.get(key, 0.0) + RELATIVE_TOLERANCE.get(key, 0.10) * km
+            out[f"{key}_km"] = out.get(f"{key}_km", 0.0) + km
+    return out
+
+
+def _what_differs(c: Corridor, m: _Measurer, table: pd.DataFrame) -> list[str]:
+    """Sentences on what of each length figure the geometry can and cannot account for."""
+    if m.main_band is None:
+        return []
+    out: list[str] = []
+    budgets = {sid: _budget(m.features.loc[sid], m.lengths[sid]) for sid in m.main_ids}
+
+    def parts(b: dict[str, float]) -> list[str]:
+        said = []
+        if "simplified" in b:
+            said.append(f"simplification removed {b['simplified']:.2f} km")
+            if b["gap_km"]:
+                said.append(
+                    f"{b['gap_km']:.1f} km of unmapped gaps bridged straight hide at most "
+                    f"{b['gaps']:.1f} km"
+                )
+            said.append(f"the mapped track cuts curves by at most {b['mapped']:.1f} km")
+        for key in ("traced", "approximate", "schematic"):
+            if f"{key}_km" in b:
+                rel = RELATIVE_TOLERANCE[key]
+                said.append(
+                    f"{b[f'{key}_km']:.0f} km {key} may be short by up to {rel:.0%} "
+                    f"({b[key]:.1f} km)"
+                )
+        return said
+
+    def budget_km(b: dict[str, float]) -> float:
+        return sum(v for k, v in b.items() if not k.endswith("_km"))
+
+    rows = table[(table["measure"] == "length") & table["measured_km"].notna()]
+    branches = c.sections[c.sections["role"] == "branch"] if "role" in c.sections else None
+    for feature, group in rows.groupby("feature", sort=False):
+        if feature == c.id:
+            b: dict[str, float] = {}
+            for sb in budgets.values():
+                for k, v in sb.items():
+                    b[k] = b.get(k, 0.0) + v
+            end = m.features.loc[m.main_ids[-1]].get("to")
+        elif feature in budgets:
+            b = budgets[feature]
+            end = m.features.loc[feature].get("to")
+        else:
+            continue
+        measured = float(group["measured_km"].iloc[0])
+        most = budget_km(b)
+        label = "the main line" if feature == c.id else str(feature)
+        text = (
+            f"{label}: {measured:,.1f} km measured; the geometry may be short of the real track "
+            f"by at most {most:,.1f} km ({'; '.join(parts(b))}), so the track is "
+            f"{measured:,.1f}–{measured + most:,.1f} km."
+        )
+        beyond = group[group["published_km"] > measured + most]
+        if len(beyond):
+            cited = ", ".join(
+                f"{_num(v)} ({_cite(src, d)})"
+                for v, src, d in zip(
+                    beyond["published_km"], beyond["source"], beyond["date"], strict=True
+                )
+            )
+            text += (
+                f" Longer than that: {cited}. Such a figure measures a longer route than the "
+                "line between its end stations (other end points, station approaches, or a "
+                "design chainage)"
+            )
+            if branches is not None:
+                ext = branches[branches["from"] == end]
+                if len(ext):
+                    sid = str(ext["id"].iloc[0])
+                    text += (
+                        f"; going on along {sid} to its end, for one, makes "
+                        f"{measured + m.lengths[sid]:,.1f} km"
+                    )
+            text += "."
+        out.append(text)
+    return out
 
 
 def _boundary_error_km(m: _Measurer) -> float:

@@ -133,6 +133,11 @@ def _cmd_map(args: argparse.Namespace) -> tuple[Any, str]:
     return data, f"wrote {args.output}: {data['bytes'] / 1e6:.2f} MB, {mode}"
 
 
+def _cmd_deviation(args: argparse.Namespace) -> tuple[Any, str]:
+    dev = corridors.deviation(_resolve(args.line), _resolve(args.reference), step_km=args.step)
+    return dev.to_dict(worst=5), str(dev)
+
+
 def _cmd_export(args: argparse.Namespace) -> tuple[Any, str]:
     written = _resolve(args.target).to_file(args.output)
     data = {"output": args.output, "features": written.features, "format": written.format}
@@ -246,6 +251,22 @@ def _add_map_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
+def _add_deviation_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "deviation",
+        help="how far one line is from another: median, p90, max and Hausdorff offsets",
+        description="Sample both lines every --step km and measure each sample's geodesic "
+        "distance to the other line; print the summary and the five worst places.",
+    )
+    p.add_argument("line", metavar="A", help="the line to validate: a corridor id or a file")
+    p.add_argument("reference", metavar="B", help="the reference line: a corridor id or a file")
+    p.add_argument(
+        "--step", type=float, default=1.0, metavar="KM", help="largest step between samples, km"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE")
+
+
 def _add_export_parser(sub: Any) -> None:
     p = sub.add_parser(
         "export",
@@ -276,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_map_parser(sub)
     _add_route_parser(sub)
     _add_export_parser(sub)
+    _add_deviation_parser(sub)
     return parser
 
 
@@ -296,7 +318,12 @@ def _write_atomically(path: Path, text: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 on success, 1 on an error)."""
     args = build_parser().parse_args(argv)
-    extra = {"map": _cmd_map, "route": _cmd_route, "export": _cmd_export}
+    extra = {
+        "map": _cmd_map,
+        "route": _cmd_route,
+        "export": _cmd_export,
+        "deviation": _cmd_deviation,
+    }
     func = extra.get(args.command) or COMMANDS[args.command][0]
     try:
         data, text = func(args)

@@ -30,6 +30,7 @@ import shapely
 from corridors.borders import border_crossings
 from corridors.catalogue import border_gates, boundaries, dry_ports, ids, load, seaports
 from corridors.check import check
+from corridors.comparison import Deviation
 from corridors.corridor import Corridor
 from corridors.errors import CorridorsError, CRSError, DataFileError, GeometryError, UnknownIdError
 from corridors.geodesy import lengths_km_array
@@ -37,7 +38,7 @@ from corridors.geodesy import lengths_km_array
 if TYPE_CHECKING:
     import folium
 
-__all__ = ["BASEMAPS", "STYLE", "render"]
+__all__ = ["BASEMAPS", "DATA_ATTRIBUTION", "STYLE", "render"]
 
 #: Basemaps by name: xyzservices provider paths. The first one named in ``tiles`` is shown.
 BASEMAPS = {
@@ -46,6 +47,10 @@ BASEMAPS = {
     "Esri.WorldImagery": "Esri.WorldImagery",
 }
 OVERLAYS = {"OpenRailwayMap": "OpenRailwayMap"}
+#: The credit for the embedded geodata, rebuilt from OpenStreetMap: shown on every map, tiles or
+#: none, in Leaflet's attribution control (linked to the OSM copyright page).
+DATA_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0"
+DATA_ATTRIBUTION_URL = "https://www.openstreetmap.org/copyright"
 
 #: Line colours by mode (one shade per corridor, in order) and dash patterns by status.
 STYLE: dict[str, Any] = {
@@ -62,6 +67,8 @@ STYLE: dict[str, Any] = {
     },
     "weight": {"main": 4.5, "branch": 3.0, "alternative": 3.0},
     "opacity": {"main": 0.95, "branch": 0.9, "alternative": 0.45},
+    # deviation samples: a sequential scale from small (light) to large (dark red) offsets
+    "deviation": ["#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026"],
 }
 
 # the assets an offline map needs: folium's Map keeps only Leaflet; the plugins keep their own
@@ -96,7 +103,7 @@ text-align:left;vertical-align:top}
 
 
 def render(
-    items: Iterable[Any] | str | Corridor | gpd.GeoDataFrame | Path | None = None,
+    items: Iterable[Any] | str | Corridor | gpd.GeoDataFrame | Path | Deviation | None = None,
     *,
     offline: bool = False,
     tiles: str | Sequence[str] | None = "OpenStreetMap",
@@ -112,8 +119,10 @@ def render(
     ----------
     items
         What to draw: corridor ids, ``Corridor`` objects, GeoDataFrames (lines become a corridor,
-        points a marker layer) or paths to files. Default: every embedded corridor, dry port,
-        border gate and seaport.
+        points a marker layer), paths to files, ``Route`` objects, or ``Deviation`` objects from
+        :func:`corridors.deviation` (both lines, and every sample as a dot coloured by its offset
+        on one scale for all of them). Default: every embedded corridor, dry port, border gate
+        and seaport.
     offline
         Inline Leaflet, the plugins and their CSS and icons in the HTML, so that the saved file
         needs no network but for basemap tiles.
@@ -136,7 +145,8 @@ def render(
     Returns
     -------
     folium.Map
-        Shown inline in a notebook; ``.save(path)`` writes the HTML file.
+        Shown inline in a notebook; ``.save(path)`` writes the HTML file. Every map credits the
+        geodata with :data:`DATA_ATTRIBUTION`, besides each basemap's own attribution.
 
     Examples
     --------
@@ -149,12 +159,16 @@ def render(
 
     from corridors.routes import Route
 
-    if isinstance(items, Route):
-        items = [items]
+    if isinstance(items, str | Path | Corridor | gpd.GeoDataFrame | Route | Deviation):
+        items = [items]  # one item, not an iterable of them (a str would give its characters)
+    if items is not None:
+        items = list(items)
     routes = [i for i in items if isinstance(i, Route)] if items is not None else []
-    rest = [i for i in items if not isinstance(i, Route)] if items is not None else None
-    corridor_list, point_layers = _resolve(rest) if rest or not routes else ([], [])
-    if not corridor_list and not point_layers and not routes:
+    deviations = [i for i in items if isinstance(i, Deviation)] if items is not None else []
+    rest = [i for i in items if not isinstance(i, Route | Deviation)] if items is not None else None
+    drawn = routes or deviations
+    corridor_list, point_layers = _resolve(rest) if rest or not drawn else ([], [])
+    if not corridor_list and not point_layers and not drawn:
         raise GeometryError("nothing to draw: give corridor ids, corridors, GeoDataFrames or files")
     tile_names = [] if tiles is None else [tiles] if isinstance(tiles, str) else list(tiles)
     for name in [*tile_names, *overlays]:
@@ -183,8 +197,12 @@ def render(
         _point_layer(label, gdf, css).add_to(m)
     for r in routes:
         _route_layer(r, tol_deg).add_to(m)
+    scale = _deviation_scale(deviations)
+    for d in deviations:
+        _deviation_layer(d, scale, tol_deg).add_to(m)
 
-    bounds = _bounds(corridor_list, point_layers, [r.geometry for r in routes])
+    extra = [r.geometry for r in routes] + [g for d in deviations for g in (d.line, d.reference)]
+    bounds = _bounds(corridor_list, point_layers, extra)
     # keep the drawing clear of the legend in the bottom-right corner
     m.fit_bounds(
         [[bounds[1], bounds[0]], [bounds[3], bounds[2]]],
@@ -196,7 +214,8 @@ def render(
         position="topleft", primary_length_unit="kilometers", secondary_length_unit="miles"
     ).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    _legend(corridor_list, point_layers, title, bool(routes)).add_to(m)
+    _legend(corridor_list, point_layers, title, bool(routes), scale).add_to(m)
+    _attribution().add_to(m)
     m.get_root().header.add_child(folium.Element(f"<style>{_LEGEND_CSS}</style>"))
     if offline:
         _inline_assets(m)
@@ -526,6 +545,75 @@ def _route_layer(r: Any, tol_deg: float) -> Any:
     return group
 
 
+def _deviation_scale(deviations: list[Deviation]) -> Any:
+    """One sequential colour scale (branca) over the offsets of every deviation drawn."""
+    if not deviations:
+        return None
+    from branca.colormap import LinearColormap
+
+    off = np.concatenate([d.samples["offset_km"].to_numpy() for d in deviations])
+    lo, hi = float(off.min()), float(off.max())
+    return LinearColormap(STYLE["deviation"], vmin=lo, vmax=hi, caption="offset, km")
+
+
+def _deviation_layer(d: Deviation, scale: Any, tol_deg: float) -> Any:
+    import folium
+
+    names = {"line": d.names[0], "reference": d.names[1]}
+    labels = {k: _esc(n) if n == k else f"{_esc(n)} ({k})" for k, n in names.items()}
+    group = folium.FeatureGroup(
+        name=_esc(f"Deviation: {d.names[0]} against {d.names[1]}"), show=True
+    )
+    lines = gpd.GeoDataFrame(
+        {"of": ["reference", "line"]},
+        geometry=shapely.simplify(np.asarray([d.reference, d.line], dtype=object), tol_deg),
+        crs="EPSG:4326",
+    )
+    s = d.summary
+    line_tips = [
+        f"<b>{labels['reference']}</b><br>{s['reference_km']:,.1f} km",
+        f"<b>{labels['line']}</b><br>{s['line_km']:,.1f} km · median offset "
+        f"{s['median_km']:,.2f} km, max {s['max_km']:,.2f} km",
+    ]
+    folium.GeoJson(
+        _features(lines, pd.DataFrame({"tip": line_tips, "of": lines["of"]}), 5),
+        style_function=lambda f: {
+            "color": "#444444",
+            "weight": 2,
+            "opacity": 0.8,
+            "dashArray": "6 5" if f["properties"]["of"] == "reference" else None,
+            "className": f"corridors-deviation-{f['properties']['of']}",
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
+        control=False,
+    ).add_to(group)
+    samples = d.samples
+    off = samples["offset_km"].to_numpy()
+    props = pd.DataFrame(
+        {
+            "tip": [
+                f"<b>{labels[o]}</b><br>km {k:,.2f} · offset {v:,.3f} km"
+                for o, k, v in zip(samples["of"], samples["chainage_km"], off, strict=True)
+            ],
+            "color": [scale.rgb_hex_str(v) for v in off],
+        }
+    )
+    folium.GeoJson(
+        _features(samples, props, 6),
+        marker=folium.CircleMarker(radius=3.5, fill=True),
+        style_function=lambda f: {
+            "color": f["properties"]["color"],
+            "weight": 1,
+            "fillColor": f["properties"]["color"],
+            "fillOpacity": 0.9,
+            "className": "corridors-deviation-sample",
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+        control=False,
+    ).add_to(group)
+    return group
+
+
 # -- popups ------------------------------------------------------------------------------------
 def _css(value: Any) -> str:
     """A safe CSS class fragment: lower-case letters, digits and hyphens only."""
@@ -616,11 +704,24 @@ def _line_sample(color: str, dash: str | None, opacity: float = 0.95) -> str:
 
 
 def _legend(
-    corridor_list: list[Corridor], points: list[Any], title: str | None, route: bool = False
+    corridor_list: list[Corridor],
+    points: list[Any],
+    title: str | None,
+    route: bool = False,
+    deviation: Any = None,
 ) -> Any:
     from branca.element import MacroElement, Template
 
     rows = [f"<div class='row'>{_line_sample('#ff7f00', None)}route</div>"] if route else []
+    if deviation is not None:  # the branca scale of the deviation samples, with its km range
+        ramp = ",".join(
+            deviation.rgb_hex_str(v) for v in np.linspace(deviation.vmin, deviation.vmax, 7)
+        )
+        rows.append(
+            "<div class='row corridors-deviation-scale'><span style='flex:none;width:34px;"
+            f"height:10px;border-radius:2px;background:linear-gradient(to right,{ramp})'></span>"
+            f"offset {deviation.vmin:,.2f} – {deviation.vmax:,.2f} km (deviation)</div>"
+        )
     modes = {c.meta.get("mode") for c in corridor_list}
     for mode, label in (("rail", "railway"), ("road", "expressway / road")):
         if mode in modes:
@@ -677,6 +778,23 @@ def _legend(
     legend = MacroElement()
     legend._template = template
     return legend
+
+
+def _attribution() -> Any:
+    """Add :data:`DATA_ATTRIBUTION` to the map's attribution control (shown even with no tiles)."""
+    from branca.element import MacroElement, Template
+
+    link = (
+        f'<a href="{_esc(DATA_ATTRIBUTION_URL)}" target="_blank" rel="noopener">'
+        f"{_esc(DATA_ATTRIBUTION)}</a>"
+    )
+    literal = json.dumps(link, ensure_ascii=False).replace("</", "<\\/")  # safe in a <script>
+    element = MacroElement()
+    element._template = Template(
+        "{% macro script(this, kwargs) %}{{ this._parent.get_name() }}.attributionControl"
+        f".addAttribution({literal});{{% endmacro %}}"
+    )
+    return element
 
 
 def _inline_assets(m: folium.Map) -> None:

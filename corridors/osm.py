@@ -1,11 +1,14 @@
-"""Corridors from OpenStreetMap: read a railway or road from an OSM XML file or from Overpass.
+"""Corridors from OpenStreetMap: read a railway or road from a local OSM file or from Overpass.
 
 :func:`corridor_from_osm` turns the ways of one line into a :class:`~corridors.Corridor`:
 
-* **Offline**, from a local ``.osm`` / ``.osm.bz2`` (or ``.osm.gz``) OSM XML file, e.g. an
-  extract saved from JOSM, the OSM website's *Export* or ``osmium extract``. The file is read with
-  :func:`xml.etree.ElementTree.iterparse` in one streaming pass; every tag is kept (OSMnx's graph
-  readers drop rail tags unless configured).
+* **Offline**, from a local file: OSM XML (``.osm``, ``.osm.bz2``, ``.osm.gz``, e.g. an extract
+  saved from JOSM or the OSM website's *Export*), OSM PBF (``.osm.pbf``, e.g. a Geofabrik country
+  extract or the output of ``osmium extract``), or a Humanitarian OpenStreetMap Team GeoJSON export
+  from HDX (``hotosm_lao_railways_lines_geojson.geojson``). OSM XML and PBF are streamed once by
+  pyosmium (libosmium), with its node location cache and filters, so that only the wanted ways and
+  the station nodes ever become Python objects; every tag is kept (OSMnx's graph readers drop rail
+  tags unless configured).
 * **Online**, through OSMnx's Overpass machinery and its response cache
   (:func:`osmnx.features_from_bbox` / :func:`osmnx.features_from_place`). Nothing here touches
   the network unless ``source`` is a place or line name or a bounding box.
@@ -16,6 +19,10 @@ secondary roads; or an OSMnx-style ``tags`` dict), optionally by name, merged in
 continuous sections as possible and ordered along the route. Stations within 1 km of the line
 come along; bridges and tunnels become the corridor's ``structures``; the ways themselves, with
 all their tags, are kept as ``corridor.osm_ways``.
+
+:func:`read_ways` gives the raw material instead: every matching way of a local file (by default
+every way with a ``railway`` tag, sidings and yards included) and every station node, as
+GeoDataFrames in the file's order, e.g. to chain a railway out of a country extract.
 
 :func:`attach_road_graph` joins the corridors network (:func:`corridors.network.build`) to an
 OSMnx road graph at the dry ports.
@@ -28,22 +35,18 @@ Examples
 >>> from corridors.osm import corridor_from_osm
 >>> clr = corridor_from_osm("boten.osm.bz2", name="Boten–Vientiane")  # doctest: +SKIP
 >>> clr.osm_ways[["osm_id", "bridge", "tunnel", "gauge", "length_km"]]  # doctest: +SKIP
+>>> ways, stations = read_ways("laos-latest.osm.pbf")  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import math
 import re
 import unicodedata
-import xml.etree.ElementTree as ET
-from array import array
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -53,8 +56,9 @@ import pyproj
 import shapely
 from numpy.typing import NDArray
 
-from corridors import settings
+from corridors import _osm_io, settings
 from corridors._coerce import WGS84, check_lonlat
+from corridors._osm_io import _Node, _OsmData, _Way
 from corridors.corridor import Corridor
 from corridors.errors import (
     CoordinateError,
@@ -66,7 +70,15 @@ from corridors.errors import (
 )
 from corridors.geodesy import geod, lengths_km_array
 
-__all__ = ["ATTRIBUTION", "KINDS", "LICENSE", "SOURCE", "attach_road_graph", "corridor_from_osm"]
+__all__ = [
+    "ATTRIBUTION",
+    "KINDS",
+    "LICENSE",
+    "SOURCE",
+    "attach_road_graph",
+    "corridor_from_osm",
+    "read_ways",
+]
 
 #: The citation put in every feature's ``sources``.
 SOURCE = "OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)"
@@ -130,9 +142,10 @@ def corridor_from_osm(
     source
         One of:
 
-        * a path to a local OSM XML file, ``.osm``, ``.osm.bz2`` or ``.osm.gz`` (offline; a
-          ``pathlib.Path``, an existing file, or a string with a ``/`` or a file extension
-          counts as a file, so a mistyped file name never becomes an online query);
+        * a path to a local file (offline): OSM XML (``.osm``, ``.osm.bz2``, ``.osm.gz``), OSM
+          PBF (``.osm.pbf``) or a HOT GeoJSON export (``.geojson``, ``.json``; it has no nodes,
+          so no stations). A ``pathlib.Path``, an existing file, or a string with a ``/`` or a
+          file extension counts as a file, so a mistyped file name never becomes an online query;
         * a bounding box ``(west, south, east, north)`` in degrees: queries Overpass for that box
           (the same as ``source=None, bbox=...``);
         * a string with ``bbox`` given: the name of the line, searched for in the box (the same
@@ -148,8 +161,8 @@ def corridor_from_osm(
         Keep only ways whose name contains this text, ignoring case and the kind of dash:
         ``name``, every ``name:xx`` (``name:en``, ``name:lo``, ``name:zh``, ...),
         ``official_name``, ``alt_name`` and ``int_name`` are searched, and in a file also the
-        names of the route relations a way belongs to. ``None`` keeps every way that passes the
-        tag filter.
+        names of the route relations (``type=route``) a way belongs to. ``None`` keeps every way
+        that passes the tag filter.
     id
         Id of the corridor; default: made from its name.
     kind
@@ -187,14 +200,17 @@ def corridor_from_osm(
         ways. ``osm_ways``: a GeoDataFrame of every kept way in route order, with ``osm_id``,
         ``section``, ``name``, ``names``, the tag columns, all its ``tags`` as a dict,
         ``length_km``, ``forward`` (drawn in the corridor's direction) and its geometry as
-        mapped. ``meta`` holds ``attribution``, ``license`` (``"ODbL-1.0"``) and ``osm`` (what
-        was read and how it was filtered).
+        mapped (the parts of a HOT MultiLineString are ways of their own, with the same
+        ``osm_id``). ``meta`` holds ``attribution``, ``license`` (``"ODbL-1.0"``) and ``osm``
+        (what was read and how it was filtered; ``incomplete_ways`` lists the kept ways with
+        nodes missing from the file, drawn through the nodes that are there).
 
     Raises
     ------
     DataFileError
-        A missing file, an unsupported format, corrupt XML (naming the line and column), or a
-        failed Overpass query.
+        A missing file, an unsupported extension, an empty, corrupt or truncated file (XML errors
+        name the line and column), a GeoJSON that is not a HOT export, or a failed Overpass
+        query.
     GeometryError
         No way matches: the message names the filter that matched nothing and lists some
         ``railway`` / ``highway`` values (or names) that do occur.
@@ -220,7 +236,7 @@ def corridor_from_osm(
     box = _check_bbox(bbox) if bbox is not None else None
     path = _as_path(source)
     if path is not None:
-        data = _read_osm_file(path, match, keep_relations=name is not None)
+        data = _read_file(path, match, _filter_keys(kind, tags), relations=name is not None)
         where = str(path)
         if box is not None:
             data.ways = [w for w in data.ways if shapely.intersects(w.line, shapely.box(*box))]
@@ -236,12 +252,126 @@ def corridor_from_osm(
             box, place = _check_bbox(source), None
         else:
             raise CorridorsError(
-                "give a source: an OSM XML file, a place or line name, or a bbox (west, south, "
+                "give a source: an OSM file, a place or line name, or a bbox (west, south, "
                 f"east, north); got {type(source).__name__}"
             )
         data, where = _query_overpass(place, box, kind, tags, cache=cache)
         data.ways = [w for w in data.ways if match(w.tags)]
     return _build(data, where=where, kind=kind, tags=tags, name=name, id=id)
+
+
+def read_ways(
+    source: str | Path,
+    *,
+    tags: Tags | None = None,
+    bbox: Sequence[float] | None = None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """All ways and station nodes of a local OSM file (XML, PBF or HOT GeoJSON).
+
+    The ways are, by default, every way with a ``railway`` tag, or those an OSMnx-style ``tags``
+    filter keeps; the stations are every node tagged as one. This is the raw material of a
+    corridor, unfiltered by kind, name or distance: sidings, yards, spurs, disused and planned
+    track all come along, so that a build script can chain a line out of a country extract
+    itself. OSM XML and PBF are streamed once by pyosmium with its node location cache;
+    libosmium's filters drop everything else unread.
+
+    Parameters
+    ----------
+    source
+        A local file: OSM XML (``.osm``, ``.osm.bz2``, ``.osm.gz``), OSM PBF (``.osm.pbf``) or a
+        HOT/HDX GeoJSON export (``.geojson``, ``.json``). The format is told from the content.
+    tags
+        OSMnx-style filter: a way is kept when it matches any ``key: value`` pair, where a value
+        is a string, a list of strings or ``True`` for any value, e.g.
+        ``{"railway": ["rail", "construction"], "highway": "motorway"}``. Default:
+        ``{"railway": True}``.
+    bbox
+        ``(west, south, east, north)`` in degrees: keep only the ways that reach into the box,
+        and the stations inside it.
+
+    Returns
+    -------
+    ways, stations : geopandas.GeoDataFrame
+        In EPSG:4326, rows in the order of the file. ``ways``: ``osm_id`` (int64), ``name``
+        (``name:en``, else ``name``; str or None), ``tags`` (a dict of every tag), one column
+        per key of :data:`TAG_COLUMNS` that occurs on them (str or None) and a LineString
+        geometry; a HOT MultiLineString gives one row per part, with the same ``osm_id``.
+        Ways with nodes missing from the file are drawn through the nodes that are there (two at
+        least); ``ways.attrs["incomplete"]`` lists their ids. ``stations``: the nodes tagged
+        ``railway=station``, ``railway=halt`` or ``public_transport=station``, with ``osm_id``,
+        ``name``, ``tags`` and a Point geometry; empty (same columns) for a HOT export, which
+        has no nodes.
+
+    Raises
+    ------
+    DataFileError
+        A missing file, an unsupported extension, an empty, corrupt or truncated file, or a
+        GeoJSON that is not a HOT export.
+    CorridorsError
+        A malformed ``tags`` filter.
+    CoordinateError
+        A malformed ``bbox``.
+
+    Examples
+    --------
+    >>> from corridors.osm import read_ways
+    >>> ways, stations = read_ways("hotosm_lao_railways_lines_geojson.geojson")  # doctest: +SKIP
+    >>> ways, stations = read_ways(  # doctest: +SKIP
+    ...     "laos-latest.osm.pbf", tags={"railway": ["rail", "construction"]},
+    ...     bbox=(101.4, 20.9, 101.8, 21.3),
+    ... )
+    """
+    if not isinstance(source, str | Path):
+        raise DataFileError(
+            f"read_ways needs the path of a local OSM file, got {type(source).__name__}"
+        )
+    wanted = _check_tags(tags) if tags is not None else {"railway": True}
+    box = _check_bbox(bbox) if bbox is not None else None
+    data = _read_file(
+        Path(source), lambda t: _any_tag(t, wanted), list(wanted), relations=False, count=()
+    )
+
+    lines = np.empty(len(data.ways), dtype=object)
+    lines[:] = [w.line for w in data.ways]
+    points = shapely.points([(n.lon, n.lat) for n in data.stations]) if data.stations else []
+    points = np.asarray(points, dtype=object)
+    ways, nodes = data.ways, data.stations
+    if box is not None:
+        area = shapely.box(*box)
+        keep = shapely.intersects(lines, area)
+        ways, lines = [w for w, k in zip(ways, keep, strict=True) if k], lines[keep]
+        inside = shapely.intersects(points, area)
+        nodes, points = [n for n, k in zip(nodes, inside, strict=True) if k], points[inside]
+
+    def column(values: Iterable[Any], dtype: str = "object") -> pd.Series:
+        return pd.Series(list(values), dtype=dtype)
+
+    way_table = gpd.GeoDataFrame(
+        {
+            "osm_id": column((w.osm_id for w in ways), "int64"),
+            "name": column(_display_name(w.tags) for w in ways),
+            "tags": column(dict(w.tags) for w in ways),
+            **{
+                t: column(w.tags.get(t) for w in ways)
+                for t in TAG_COLUMNS
+                if any(t in w.tags for w in ways)
+            },
+        },
+        geometry=gpd.GeoSeries(lines, crs=WGS84),
+        crs=WGS84,
+    )
+    kept = {w.osm_id for w in ways}
+    way_table.attrs["incomplete"] = [i for i in dict.fromkeys(data.incomplete) if i in kept]
+    station_table = gpd.GeoDataFrame(
+        {
+            "osm_id": column((n.osm_id for n in nodes), "int64"),
+            "name": column(_display_name(n.tags) for n in nodes),
+            "tags": column(dict(n.tags) for n in nodes),
+        },
+        geometry=gpd.GeoSeries(points, crs=WGS84),
+        crs=WGS84,
+    )
+    return way_table, station_table
 
 
 def attach_road_graph(
@@ -402,34 +532,6 @@ def _nearest_road_nodes(G_roads: nx.MultiDiGraph, xy: NDArray[np.float64]) -> li
         return [ids[i] for i in np.argmin(h, axis=1)]
 
 
-# -- what is read --------------------------------------------------------------------------------
-@dataclass
-class _Way:
-    osm_id: int
-    tags: dict[str, str]
-    line: shapely.LineString
-
-
-@dataclass
-class _Node:
-    osm_id: int
-    tags: dict[str, str]
-    lon: float
-    lat: float
-
-
-@dataclass
-class _OsmData:
-    ways: list[_Way] = field(default_factory=list)  # ways that passed the tag filter
-    stations: list[_Node] = field(default_factory=list)
-    # way id -> tags of the named relations it belongs to (files only)
-    relation_names: dict[int, list[dict[str, str]]] = field(default_factory=dict)
-    values: dict[str, Counter[str]] = field(
-        default_factory=lambda: {"railway": Counter(), "highway": Counter()}
-    )
-    incomplete: list[int] = field(default_factory=list)  # ways with nodes missing from the file
-
-
 # -- tag filters ---------------------------------------------------------------------------------
 def _matcher(kind: str, tags: Tags | None) -> Callable[[Mapping[str, str]], bool]:
     """A predicate on a way's tags: the ``kind`` filter, or the OSMnx-style ``tags``."""
@@ -526,7 +628,7 @@ def _as_path(source: Any) -> Path | None:
         # extension ("route.osn" is a missing file, not a place to send to Nominatim)
         path = Path(source)
         looks_like_file = (
-            source.lower().endswith((".osm", ".xml", ".bz2", ".gz", ".pbf"))
+            source.lower().endswith((".osm", ".xml", ".bz2", ".gz", ".pbf", ".geojson", ".json"))
             or "/" in source
             or "\\" in source
             or re.fullmatch(r"\S+\.[A-Za-z0-9]{1,5}", source) is not None
@@ -535,132 +637,29 @@ def _as_path(source: Any) -> Path | None:
             return None
     else:
         return None
-    if path.name.lower().endswith(".pbf"):
-        raise DataFileError(
-            f"{path}: PBF files are not supported; convert with `osmium cat {path.name} "
-            f"-o {path.name.removesuffix('.pbf').removesuffix('.osm')}.osm.bz2`"
-        )
-    if not path.exists():
-        raise DataFileError(f"no such file: {path}")
-    if path.is_dir():
-        raise DataFileError(f"{path} is a folder, not an OSM XML file")
     return path
 
 
-def _open(path: Path) -> IO[bytes]:
-    lower = path.name.lower()
-    if lower.endswith(".bz2"):
-        return bz2.open(path, "rb")
-    if lower.endswith(".gz"):
-        return gzip.open(path, "rb")
-    return path.open("rb")
+def _filter_keys(kind: str, tags: Tags | None) -> list[str]:
+    """The keys a way must have one of to pass the filter (the reader's first, cheap test)."""
+    return list(_check_tags(tags) if tags is not None else KINDS[kind]["tags"])
 
 
-def _read_osm_file(
-    path: Path, match: Callable[[Mapping[str, str]], bool], *, keep_relations: bool
+def _read_file(
+    path: Path,
+    match: Callable[[Mapping[str, str]], bool],
+    keys: list[str],
+    *,
+    relations: bool,
+    count: Sequence[str] = ("railway", "highway"),
 ) -> _OsmData:
-    """Stream an OSM XML file once: node coordinates, matching ways, stations, relation names."""
-    data = _OsmData()
-    node_ids, lons, lats = array("q"), array("d"), array("d")
-    kept: list[tuple[int, dict[str, str], list[int]]] = []
-    relations: list[tuple[dict[str, str], list[int]]] = []
-    root: ET.Element | None = None
-    try:
-        with _open(path) as fh:
-            for event, elem in ET.iterparse(fh, events=("start", "end")):
-                if root is None:
-                    root = elem
-                    if elem.tag != "osm":
-                        raise DataFileError(
-                            f"{path}: not OSM XML: the root element is <{elem.tag}>, not <osm>"
-                        )
-                    continue
-                if event == "start" or elem.tag not in ("node", "way", "relation"):
-                    continue
-                a = elem.attrib
-                if a.get("action") == "delete" or a.get("visible") == "false":
-                    root.clear()
-                    continue
-                osm_id = _int(a.get("id"), path, elem.tag)
-                tags = {t.attrib["k"]: t.attrib.get("v", "") for t in elem.iter("tag")}
-                if elem.tag == "node":
-                    lon, lat = _coord(a, path, osm_id)
-                    node_ids.append(osm_id)
-                    lons.append(lon)
-                    lats.append(lat)
-                    if tags and _is_station(tags):
-                        data.stations.append(_Node(osm_id, tags, lon, lat))
-                elif elem.tag == "way":
-                    for key in ("railway", "highway"):
-                        if key in tags:
-                            data.values[key][tags[key]] += 1
-                    if match(tags):
-                        refs = [_int(nd.attrib.get("ref"), path, "nd") for nd in elem.iter("nd")]
-                        kept.append((osm_id, tags, refs))
-                elif keep_relations and _names_of(tags):
-                    members = [
-                        _int(m.attrib.get("ref"), path, "member")
-                        for m in elem.iter("member")
-                        if m.attrib.get("type") == "way"
-                    ]
-                    relations.append((tags, members))
-                root.clear()
-    except ET.ParseError as err:
-        line, column = err.position
-        reason = str(err).split(":")[0]
-        raise DataFileError(
-            f"{path}: corrupt OSM XML at line {line}, column {column}: {reason}"
-        ) from None
-    except (OSError, EOFError) as err:
-        if isinstance(err, DataFileError):
-            raise
-        raise DataFileError(f"cannot read {path}: {err}") from None
-    if root is None:
-        raise DataFileError(f"{path} is empty")
+    """A local OSM XML, PBF or HOT GeoJSON file, through :mod:`corridors._osm_io`.
 
-    ids = np.frombuffer(node_ids, dtype=np.int64) if len(node_ids) else np.empty(0, np.int64)
-    xy = (
-        np.column_stack(
-            [np.frombuffer(lons, dtype=np.float64), np.frombuffer(lats, dtype=np.float64)]
-        )
-        if len(node_ids)
-        else np.empty((0, 2))
+    ``count``: the keys whose values are counted over every way, for "nothing matched" messages.
+    """
+    return _osm_io.read(
+        path, keys=keys, match=match, stations=STATION_TAGS, relations=relations, count=count
     )
-    if len(ids) > 1 and not (np.diff(ids) > 0).all():
-        order = np.argsort(ids, kind="stable")
-        ids, xy = ids[order], xy[order]
-    for osm_id, tags, refs in kept:
-        ref = np.asarray(refs, dtype=np.int64)
-        pos = np.clip(np.searchsorted(ids, ref), 0, max(len(ids) - 1, 0))
-        found = (ids[pos] == ref) if len(ids) else np.zeros(len(ref), bool)
-        if not found.all():
-            data.incomplete.append(osm_id)
-        coords = xy[pos[found]]
-        if len(coords) >= 2 and len(np.unique(coords, axis=0)) >= 2:
-            data.ways.append(_Way(osm_id, tags, shapely.LineString(coords)))
-    way_ids = {w.osm_id for w in data.ways}
-    for tags, members in relations:
-        for m in members:
-            if m in way_ids:
-                data.relation_names.setdefault(m, []).append(tags)
-    return data
-
-
-def _int(value: str | None, path: Path, what: str) -> int:
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise DataFileError(f"{path}: a <{what}> has no valid id or ref ({value!r})") from None
-
-
-def _coord(a: Mapping[str, str], path: Path, osm_id: int) -> tuple[float, float]:
-    try:
-        lon, lat = float(a["lon"]), float(a["lat"])
-    except (KeyError, ValueError):
-        raise DataFileError(f"{path}: node {osm_id} has no valid lat/lon") from None
-    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
-        raise DataFileError(f"{path}: node {osm_id} has lon/lat out of range ({lon}, {lat})")
-    return lon, lat
 
 
 def _check_bbox(bbox: Any) -> tuple[float, float, float, float]:

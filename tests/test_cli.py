@@ -7,7 +7,11 @@ import subprocess
 import sys
 
 import pytest
+import shapely
 from conftest import feature_collection, line_feature
+
+import corridors
+from corridors.cli import main
 
 ROUTE = [[101.60, 21.40], [101.68, 21.20], [101.70, 21.00]]
 
@@ -108,3 +112,68 @@ def test_usage_errors_exit_2():
     out = run("frobnicate")
     assert out.returncode == 2
     assert "invalid choice" in out.stderr
+
+
+# -- deviation, run in-process through corridors.cli.main --------------------------------------
+STRAIGHT = [[102.0, 17.5], [102.0, 18.5]]
+BUMPED = [
+    [102.0, 17.5],
+    [102.0, 17.9],
+    [102.05, 17.9],
+    [102.05, 18.1],
+    [102.0, 18.1],
+    [102.0, 18.5],
+]
+
+
+@pytest.fixture
+def two_lines(tmp_path):
+    paths = []
+    for name, coords in (("bumped", BUMPED), ("straight", STRAIGHT)):
+        path = tmp_path / f"{name}.geojson"
+        path.write_text(feature_collection(line_feature(coords, name=name)), "utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def test_deviation_prints_the_summary_and_the_five_worst_places(two_lines, capsys):
+    bump_km = corridors.deviation(shapely.LineString(BUMPED), shapely.LineString(STRAIGHT))
+    assert main(["deviation", *two_lines, "--step", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "Hausdorff distance" in out and "median offset" in out and "length difference" in out
+    assert f"{bump_km.summary['hausdorff_km']:,.2f}" in out  # km, two decimals
+    worst = out.split("worst places:")[1].strip().splitlines()
+    assert worst[0].split() == ["of", "chainage_km", "km", "on", "line", "lon", "lat", "offset_km"]
+    assert len(worst) == 1 + 5 and all(" 102.05000 " in row for row in worst[1:])
+
+    assert main(["deviation", *two_lines, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"]["max_km"] == pytest.approx(bump_km.summary["max_km"], abs=1e-6)
+    assert data["summary"]["n_samples"] == bump_km.summary["n_samples"]  # the default step, 1 km
+    assert len(data["worst"]) == 5 and {"lon", "lat", "offset_km", "of"} <= set(data["worst"][0])
+
+
+def test_deviation_takes_ids_and_writes_atomically(tmp_path, capsys):
+    target = tmp_path / "dev.json"
+    args = ["deviation", "china-laos-railway", "china-laos-railway", "--step", "25"]
+    assert main([*args, "--json", "-o", str(target)]) == 0
+    assert capsys.readouterr().out == ""
+    data = json.loads(target.read_text("utf-8"))
+    assert data["line"] == "China–Laos Railway" and data["summary"]["hausdorff_km"] < 1e-6
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["china-laos-railway", "nowhere.geojson"], "no such file"),
+        (["china-lao-railway", "china-laos-railway"], "did you mean 'china-laos-railway'"),
+        (["china-laos-railway", "china-laos-railway", "--step", "0"], "step_km"),
+        (["china-laos-railway", "china-laos-railway", "--step", "nan"], "step_km"),
+    ],
+)
+def test_deviation_errors_are_one_line_and_write_nothing(args, message, tmp_path, capsys):
+    target = tmp_path / "out.txt"
+    assert main(["deviation", *args, "-o", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

@@ -70,7 +70,9 @@ def test_shared_layers_are_valid_and_in_the_region():
     joined = ports.sjoin(b[["iso3", "geometry"]], predicate="within")
     assert (joined["country"] == joined["iso3"]).all()
     assert len(joined) == len(ports)
-    # each gate lies within 3 km of the border between its two countries (NE error ~1–4 km)
+    # each gate lies on the border between its two countries, within the stated errors of the
+    # gate's position and of the Natural Earth border
+    border_error = float(b["error_km"].max())
     for _, g in gates.iterrows():
         a, c = g["countries"]
         border = shapely.intersection(
@@ -78,7 +80,8 @@ def test_shared_layers_are_valid_and_in_the_region():
             b.loc[b["iso3"] == c].geometry.iloc[0].buffer(0.05),
         )
         near = shapely.ops.nearest_points(border, g.geometry)[0]
-        assert corridors.length_km(shapely.LineString([g.geometry, near])) < 3.0, g["id"]
+        off = corridors.length_km(shapely.LineString([g.geometry, near]))
+        assert off < border_error + float(g["error_km"]), g["id"]
     for name in ("thanaleng", "savannakhet", "thakhek", "paksan", "laksao"):
         assert name in set(corridors.dry_ports()["id"]), name
     assert "vung-ang" in set(corridors.seaports()["id"])

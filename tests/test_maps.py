@@ -3,6 +3,7 @@ test_maps_browser.py)."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import subprocess
@@ -105,3 +106,44 @@ def test_cli_map_writes_one_file_or_nothing(tmp_path):
     )  # fmt: skip
     assert fail.returncode == 1 and "did you mean" in fail.stderr and "Traceback" not in fail.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["map.html"]
+
+
+def test_a_deviation_layer_and_the_osm_attribution_are_drawn_escaped():
+    import folium
+
+    straight = shapely.LineString([(102.0, 17.5), (102.0, 18.5)])
+    bumped = shapely.LineString(
+        [(102.0, 17.5), (102.0, 17.9), (102.05, 17.9), (102.05, 18.1), (102.0, 18.1), (102.0, 18.5)]
+    )
+    evil = corridors.Corridor.from_geodataframe(
+        gpd.GeoDataFrame(geometry=[bumped], crs=4326),
+        id="evil",
+        name='<img src=x onerror="alert(1)">',
+    )
+    dev = corridors.deviation(evil, straight, step_km=1.0)
+    m = maps.render(dev, tiles=None, borders=False)
+    page = m.get_root().render()
+    # the geodata's credit is in Leaflet's attribution control even with no tiles at all
+    assert maps.DATA_ATTRIBUTION == "© OpenStreetMap contributors, ODbL 1.0"
+    assert "attributionControl.addAttribution(" in page
+    assert html.escape(maps.DATA_ATTRIBUTION) + "<\\/a>" in page
+    assert "https://www.openstreetmap.org/copyright" in page
+    # one dot per sample, coloured on the scale: lightest at the smallest offset, darkest at the largest
+    layers = [c for c in maps._walk(m) if isinstance(c, folium.GeoJson)]
+    dots = next(c.data for c in layers if c.data["features"][0]["geometry"]["type"] == "Point")
+    assert len(dots["features"]) == len(dev.samples)
+    colours = [f["properties"]["color"] for f in dots["features"]]
+    off = dev.samples["offset_km"].to_numpy()
+    assert colours[int(off.argmax())] == maps.STYLE["deviation"][-1]
+    assert colours[int(off.argmin())] == maps.STYLE["deviation"][0]
+    assert "corridors-deviation-sample" in page and "corridors-deviation-scale" in page
+    assert f"offset 0.00 – {dev.summary['hausdorff_km']:,.2f} km (deviation)" in page
+    # the tooltips say which line, where and how far, with the corridor's name escaped
+    tip = dots["features"][int(off.argmax())]["properties"]["tip"]
+    assert tip.startswith("<b>&lt;img src=x onerror=&quot;alert(1)&quot;&gt; (line)</b>")
+    assert f"offset {off.max():,.3f} km" in tip
+    assert "<img src=x" not in page.replace("\\u003c", "<")
+    # every other map carries the credit too
+    assert (
+        maps.DATA_ATTRIBUTION in maps.render(["china-laos-railway"], tiles=None).get_root().render()
+    )

@@ -88,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     for name in EXTRACTS:
         parser.add_argument(f"--{name}", type=Path, help=f"the {name.upper()} extract, any format")
-    parser.add_argument("--authored", type=Path, default=GEODATA / "authored")
+    parser.add_argument(
+        "--authored", type=Path, default=GEODATA / "authored", help="folder of the authored inputs"
+    )
     parser.add_argument("--out", type=Path, default=GEODATA / "corridors", help="output folder")
     parser.add_argument(
         "--check", action="store_true", help="exit 1 when the output folder differs; write nothing"
