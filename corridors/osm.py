@@ -24,6 +24,11 @@ all their tags, are kept as ``corridor.osm_ways``.
 every way with a ``railway`` tag, sidings and yards included) and every station node, as
 GeoDataFrames in the file's order, e.g. to chain a railway out of a country extract.
 
+:func:`chain_ways` joins such ways into one line through fixed anchors by a shortest path over
+the way graph and reports every gap it bridges; :func:`simplify_line` simplifies it in metres in a
+local equidistant projection; :func:`station_yards` finds the station yards beside it. These are
+what ``geodata/tools/build_railways.py`` rebuilds the embedded railways with.
+
 :func:`attach_road_graph` joins the corridors network (:func:`corridors.network.build`) to an
 OSMnx road graph at the dry ports.
 
@@ -58,6 +63,7 @@ from numpy.typing import NDArray
 
 from corridors import _osm_io, settings
 from corridors._coerce import WGS84, check_lonlat
+from corridors._osm_chain import Chain, Gap, chain_ways, simplify_line, station_yards
 from corridors._osm_io import _Node, _OsmData, _Way
 from corridors.corridor import Corridor
 from corridors.errors import (
@@ -75,9 +81,14 @@ __all__ = [
     "KINDS",
     "LICENSE",
     "SOURCE",
+    "Chain",
+    "Gap",
     "attach_road_graph",
+    "chain_ways",
     "corridor_from_osm",
     "read_ways",
+    "simplify_line",
+    "station_yards",
 ]
 
 #: The citation put in every feature's ``sources``.
