@@ -45,7 +45,7 @@ lint: $(DEV)
 bench: $(DEV)
 	@set -e; for f in benchmarks/bench_*.py; do $(BIN)/python $$f; done
 
-## maps: render the gallery in maps/ (three offline maps, an index page, screenshots)
+## maps: render the gallery in maps/ (offline maps, a deviation map, an index page, screenshots)
 maps: $(DEV) $(CHROMIUM)
 	$(BIN)/python maps/build_gallery.py
 

@@ -68,6 +68,8 @@ EXTRACT_SOURCES = {
     "vnm": "© OpenStreetMap contributors, ODbL 1.0: Humanitarian OpenStreetMap Team export "
     "'hotosm_vnm_railways' (Viet Nam railways, lines), via the Humanitarian Data Exchange",
 }
+#: The credit every source derived from OpenStreetMap starts with.
+_ODBL = "© OpenStreetMap contributors, ODbL 1.0"
 #: Error of mapped OSM track, km (traced from imagery at 0.5 m or better; see geodata/README).
 TRACK_ERROR_KM = 0.05
 #: How far the real track may lie from a straight bridge over a gap, as a share of its length.
@@ -287,6 +289,7 @@ def build_corridor(
             f["geometry"] = json.loads(json.dumps(src["geometry"]))
             for key in ("accuracy", "error_km"):
                 p[key] = src["properties"][key]
+            _add_source(p, [s for s in src["properties"].get("sources", []) if _ODBL in s])
         else:
             spec = b["snap"]
             ways = extracts[spec["extract"]]
@@ -355,6 +358,12 @@ def build_corridor(
             c = float(chainage_km(main_line, shapely.Point(spec["at"])))
             a, z = c - spec["length_km"] / 2, c + spec["length_km"] / 2
         f["geometry"] = _line(substring_km(main_line, max(a, 0.0), z))
+        # a stretch of the main line: it owes the OSM credit of every main section it lies on
+        for s in mains:
+            s0 = offsets[s["properties"]["id"]]
+            s1 = s0 + float(length_km(shapely.geometry.shape(s["geometry"])))
+            if s0 < z and max(a, 0.0) < s1:
+                _add_source(p, [x for x in s["properties"].get("sources", []) if _ODBL in x])
 
     for f in feats:
         f.pop("build", None)

@@ -161,8 +161,8 @@ def chain_ways(
     Raises
     ------
     GeometryError
-        No ways, fewer than two anchors, an anchor too far from the ways, or anchors that no
-        path joins (even across gaps of ``max_gap_km``).
+        No ways, fewer than two anchors, an anchor too far from the ways, anchors that all snap
+        to one vertex, or anchors that no path joins (even across gaps of ``max_gap_km``).
 
     Examples
     --------
@@ -261,6 +261,11 @@ def chain_ways(
                 f"way (more than {max_snap_km} km)"
             )
 
+    if len(set(anchor_node.tolist())) == 1:
+        raise GeometryError(
+            f"every anchor snaps to the same vertex ({nodes[anchor_node[0], 0]:.5f}, "
+            f"{nodes[anchor_node[0], 1]:.5f}): the line would have no length"
+        )
     path: list[int] = [int(anchor_node[0])]
     anchor_at = [0]
     for s, t in itertools.pairwise(anchor_node):
@@ -423,15 +428,18 @@ def station_yards(
     from corridors.geodesy import lengths_km_array
 
     track_km = lengths_km_array(geoms[near])
-    ends = shapely.get_coordinates(shapely.boundary(geoms[near]))
-    ends_owner = shapely.get_coordinates(shapely.boundary(geoms[near]), return_index=True)[1]
+    # A track spans the chainages of its two end vertices and of its middle. Not
+    # shapely.boundary: that is empty for a closed ring (a balloon loop), which shifted every
+    # later track's ends onto the wrong track. The middle keeps a ring (and the centre of every
+    # yard) inside the stretch it spans.
+    ends = np.stack([shapely.get_point(geoms[near], 0), shapely.get_point(geoms[near], -1)], axis=1)
     mid_ll = shapely.get_coordinates(
         shapely.line_interpolate_point(geoms[near], 0.5, normalized=True)
     )
     km_mid = np.asarray(chainage_km(line, shapely.points(mid_ll)))
-    km_ends = np.asarray(chainage_km(line, shapely.points(ends)))
-    lo = np.minimum.reduceat(km_ends, np.r_[0, np.flatnonzero(np.diff(ends_owner)) + 1])
-    hi = np.maximum.reduceat(km_ends, np.r_[0, np.flatnonzero(np.diff(ends_owner)) + 1])
+    km_ends = np.asarray(chainage_km(line, ends.ravel())).reshape(-1, 2)
+    lo = np.minimum(km_ends.min(axis=1), km_mid)
+    hi = np.maximum(km_ends.max(axis=1), km_mid)
     order = np.argsort(lo, kind="stable")
     lo, hi, km_mid, track_km = lo[order], hi[order], km_mid[order], track_km[order]
     reach = np.maximum.accumulate(hi)

@@ -510,10 +510,11 @@ def _budget(props: Any, length_km: float) -> dict[str, float]:
 
 def _what_differs(c: Corridor, m: _Measurer, table: pd.DataFrame) -> list[str]:
     """Sentences on what of each length figure the geometry can and cannot account for."""
-    if m.main_band is None:
-        return []
     out: list[str] = []
-    budgets = {sid: _budget(m.features.loc[sid], m.lengths[sid]) for sid in m.main_ids}
+    # every section that records how it was built (branches too), not only the main ones
+    budgets = {sid: _budget(m.features.loc[sid], m.lengths[sid]) for sid in m.bands}
+    if not budgets:
+        return []
 
     def parts(b: dict[str, float]) -> list[str]:
         said = []
@@ -541,9 +542,11 @@ def _what_differs(c: Corridor, m: _Measurer, table: pd.DataFrame) -> list[str]:
     branches = c.sections[c.sections["role"] == "branch"] if "role" in c.sections else None
     for feature, group in rows.groupby("feature", sort=False):
         if feature == c.id:
+            if m.main_band is None:  # a main section records nothing: no budget for the whole
+                continue
             b: dict[str, float] = {}
-            for sb in budgets.values():
-                for k, v in sb.items():
+            for sid in m.main_ids:
+                for k, v in budgets[sid].items():
                     b[k] = b.get(k, 0.0) + v
             end = m.features.loc[m.main_ids[-1]].get("to")
         elif feature in budgets:

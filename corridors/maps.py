@@ -214,7 +214,8 @@ def render(
         position="topleft", primary_length_unit="kilometers", secondary_length_unit="miles"
     ).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    _legend(corridor_list, point_layers, title, bool(routes), scale).add_to(m)
+    legend = _legend(corridor_list, point_layers, title, bool(routes), scale, crossings, deviations)
+    legend.add_to(m)
     _attribution().add_to(m)
     m.get_root().header.add_child(folium.Element(f"<style>{_LEGEND_CSS}</style>"))
     if offline:
@@ -307,11 +308,21 @@ def _esc(value: Any) -> str:
 
 
 def _features(gdf: gpd.GeoDataFrame, props: pd.DataFrame, precision: int) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection with rounded coordinates and the given (escaped) properties."""
+    """A GeoJSON FeatureCollection with rounded coordinates and the given (escaped) properties.
+
+    Each feature gets a short numeric ``id``: folium keys its style lookup on a unique identifier
+    and, without one, takes the first property with unique values (a tooltip, as a rule), so
+    every tooltip would be written into the page a second time.
+    """
     geoms = shapely.set_precision(np.asarray(gdf.geometry.array, dtype=object), 10.0**-precision)
     features = [
-        {"type": "Feature", "properties": row, "geometry": json.loads(shapely.to_geojson(g))}
-        for row, g in zip(props.to_dict("records"), geoms, strict=True)
+        {
+            "type": "Feature",
+            "id": i,
+            "properties": row,
+            "geometry": json.loads(shapely.to_geojson(g)),
+        }
+        for i, (row, g) in enumerate(zip(props.to_dict("records"), geoms, strict=True))
     ]
     return {"type": "FeatureCollection", "features": features}
 
@@ -460,8 +471,12 @@ def _crossings(label: str, cr: gpd.GeoDataFrame) -> Any:
     return folium.GeoJson(
         _features(cr, props, 5),
         name=f"{_esc(label)} — border crossings",
-        marker=folium.CircleMarker(radius=6, fill=True, pane=CROSSINGS_PANE),
+        marker=folium.CircleMarker(radius=6, fill=True),
+        # the pane goes in the style: folium drops a CircleMarker template's ``pane`` from the
+        # options its pointToLayer builds, so the crossings would sink under the port and gate
+        # markers; the style is merged into those options before each circle is made
         style_function=lambda _f: {
+            "pane": CROSSINGS_PANE,
             "color": "#111111",
             "weight": 2,
             "fillColor": "#ffd400",
@@ -575,7 +590,7 @@ def _deviation_layer(d: Deviation, scale: Any, tol_deg: float) -> Any:
         f"<b>{labels['line']}</b><br>{s['line_km']:,.1f} km · median offset "
         f"{s['median_km']:,.2f} km, max {s['max_km']:,.2f} km",
     ]
-    folium.GeoJson(
+    line_layer = folium.GeoJson(
         _features(lines, pd.DataFrame({"tip": line_tips, "of": lines["of"]}), 5),
         style_function=lambda f: {
             "color": "#444444",
@@ -586,7 +601,7 @@ def _deviation_layer(d: Deviation, scale: Any, tol_deg: float) -> Any:
         },
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
         control=False,
-    ).add_to(group)
+    )
     samples = d.samples
     off = samples["offset_km"].to_numpy()
     props = pd.DataFrame(
@@ -611,6 +626,7 @@ def _deviation_layer(d: Deviation, scale: Any, tol_deg: float) -> Any:
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
         control=False,
     ).add_to(group)
+    line_layer.add_to(group)  # over the dots: under them the two lines could not be seen
     return group
 
 
@@ -709,6 +725,8 @@ def _legend(
     title: str | None,
     route: bool = False,
     deviation: Any = None,
+    crossings: bool = True,
+    deviations: Sequence[Deviation] = (),
 ) -> Any:
     from branca.element import MacroElement, Template
 
@@ -722,6 +740,9 @@ def _legend(
             f"height:10px;border-radius:2px;background:linear-gradient(to right,{ramp})'></span>"
             f"offset {deviation.vmin:,.2f} – {deviation.vmax:,.2f} km (deviation)</div>"
         )
+    for d in deviations:  # which line is which: solid the line, dashed the reference
+        for name, dash in ((d.names[0], None), (d.names[1], "6 5")):
+            rows.append(f"<div class='row'>{_line_sample('#444444', dash, 0.8)}{_esc(name)}</div>")
     modes = {c.meta.get("mode") for c in corridor_list}
     for mode, label in (("rail", "railway"), ("road", "expressway / road")):
         if mode in modes:
@@ -744,19 +765,22 @@ def _legend(
         rows.append(
             f"<div class='row'>{_line_sample('#555', None, 0.45)}alternative alignment</div>"
         )
-    rows.append(
-        "<div class='row'><svg width='34' height='12'><circle cx='17' cy='6' r='4.5' fill='#fff' "
-        "stroke='#555' stroke-width='2'/></svg>station</div>"
-    )
+    # only the markers the map can show: a map of deviations alone has no station or crossing
+    if any(len(c.stations) for c in corridor_list):
+        rows.append(
+            "<div class='row'><svg width='34' height='12'><circle cx='17' cy='6' r='4.5' "
+            "fill='#fff' stroke='#555' stroke-width='2'/></svg>station</div>"
+        )
     if any((c.stations["kind"] != "station").any() for c in corridor_list if len(c.stations)):
         rows.append(
             "<div class='row'><svg width='34' height='12'><circle cx='17' cy='6' r='4.5' "
             "fill='#555' stroke='#555' stroke-width='2'/></svg>freight station / junction</div>"
         )
-    rows.append(
-        "<div class='row'><svg width='34' height='14'><circle cx='17' cy='7' r='6' fill='#ffd400' "
-        "stroke='#111' stroke-width='2'/></svg>border crossing (computed)</div>"
-    )
+    if route or (crossings and corridor_list):
+        rows.append(
+            "<div class='row'><svg width='34' height='14'><circle cx='17' cy='7' r='6' "
+            "fill='#ffd400' stroke='#111' stroke-width='2'/></svg>border crossing (computed)</div>"
+        )
     labels = {
         "corridors-dry-port": "dry port",
         "corridors-gate": "border gate",

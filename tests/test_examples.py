@@ -12,7 +12,25 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+CLR_DATA = ROOT / "geodata" / "corridors" / "china-laos-railway.geojson"
+
+
+def _km(value: float) -> str:
+    """A figure as the check prints it: 1,018.53, 508.53, 88."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def published_sum() -> str:
+    """The sections-to-total relation of the embedded data, as the check prints it."""
+    doc = json.loads(CLR_DATA.read_text("utf-8"))
+    figures = {f["id"]: f["value"] for f in doc["corridor"].get("figures", [])}
+    for feature in doc["features"]:
+        figures.update((f["id"], f["value"]) for f in feature["properties"].get("figures") or [])
+    rel = next(r for r in doc["corridor"]["relations"] if r["id"] == "rel-sections-total")
+    parts = [figures[i] for i in rel["parts"]]
+    return " + ".join(_km(v) for v in parts) + f" = {_km(sum(parts))}"
 
 
 @pytest.fixture
@@ -65,10 +83,19 @@ def test_the_notebook_runs_top_to_bottom(kernel_env):
         return "\n".join(parts)
 
     everything = "\n".join(text(c) for c in code)
-    assert "1,035 km" in everything
-    assert "88 + 508.53 + 422 = 1,018.53" in everything
+    doc = json.loads(CLR_DATA.read_text("utf-8"))
+    published = next(f["value"] for f in doc["corridor"]["figures"] if f["id"] == "cor-length")
+    assert f"{published:,} km" in everything  # the published total, as the data has it
+    assert published_sum() in everything  # the published figures that do not add up
+    assert "what still differs" in everything
     assert "CHN" in everything and "LAO" in everything and "VNM" in everything
-    assert "GeoPackage: 39 features" in everything
+    assert f"GeoPackage: {len(doc['features'])} features" in everything
+    # the deviation cell: its summary is shown, with the lengths it compares
+    dev = next(c for c in code if "corridors.deviation(" in c.source)
+    shown = text(dev)
+    for key in ("hausdorff_km", "median_km", "length_diff_km", "line_km", "reference_km"):
+        assert f"'{key}'" in shown, key
+    assert "shorter than the railway" in shown
     last = code[-1]
     assert "maps.render" in last.source
     html = last.outputs[-1]["data"]["text/html"]  # the map, shown inline
@@ -116,3 +143,17 @@ def test_analyst_batch_measures_20000_lines(tmp_path):
     for iso3 in ("CHN", "LAO", "THA", "VNM"):
         assert f"\n{iso3} " in out.stdout
     assert "border crossings on" in out.stdout
+
+
+def test_check_1035km_walks_through_the_check(tmp_path):
+    out = run_script(str(EXAMPLES / "check_1035km.py"), cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(CLR_DATA.read_text("utf-8"))
+    main = [
+        f["properties"]["id"]
+        for f in doc["features"]
+        if f["properties"].get("kind") == "section" and f["properties"].get("role") == "main"
+    ]
+    assert main and all(f"  section {sid}: " in out.stdout for sid in main)
+    assert "main line: " in out.stdout and "crosses CHN → LAO" in out.stdout
+    assert published_sum() in out.stdout

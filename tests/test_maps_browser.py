@@ -3,13 +3,15 @@
 What a reader of a saved map sees: Leaflet runs from the inline copy, every corridor, station,
 crossing, port, gate and border is drawn, the legend shows, and no page error occurs; with a
 basemap, the tiles are the only thing the page tries to fetch. Names from a user's file show as
-text in every tooltip and popup and never run as script. The gallery maps are photographed.
+text in every tooltip and popup and never run as script. The gallery maps (maps/build_gallery.py)
+are photographed.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,12 +22,11 @@ from conftest import feature_collection, line_feature, point_feature
 import corridors
 from corridors import maps
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "maps"))
+import build_gallery  # maps/ is no package: the gallery's own list of maps
+
 SHOTS = Path("/tmp/map-shots")  # a copy of each screenshot, to look at
-GALLERY = {
-    "all-corridors": None,
-    "china-laos-railway": ["china-laos-railway"],
-    "laos-vietnam-links": ["vientiane-hanoi-expressway", "vientiane-vung-ang-railway"],
-}
+GALLERY = {name: items for name, items, _title in build_gallery.GALLERY}
 XSS_IMG = '<img src=x onerror="window.__xss=1">'
 XSS_SCRIPT = "<script>window.__xss=2</script>"
 _REFUSED = "Failed to load resource"  # Chromium's console line for each refused request
@@ -40,7 +41,7 @@ def saved(tmp_path_factory):
     def save(name, items=None, **kwargs):
         if name not in cache:
             path = out / f"{name}.html"
-            maps.render(items, **kwargs).save(str(path))
+            maps.render(build_gallery.items_of(items), **kwargs).save(str(path))
             cache[name] = path
         return cache[name]
 
@@ -89,7 +90,9 @@ def test_the_offline_map_draws_everything_with_the_network_refused(page, saved):
 
     stations = sum(main_line_stations(corridors.load(cid)) for cid in corridors.ids())
     assert count(page, ".leaflet-overlay-pane path.corridors-station") >= stations
-    assert count(page, ".leaflet-overlay-pane path.corridors-crossing") >= 1  # CHN → LAO at least
+    # CHN → LAO at least, in their own pane above the port and gate markers
+    assert count(page, ".leaflet-corridors-crossings-pane path.corridors-crossing") >= 1
+    assert count(page, ".leaflet-overlay-pane path.corridors-crossing") == 0
     assert count(page, ".leaflet-overlay-pane path.corridors-boundary") >= 5  # Laos and neighbours
     markers = page.locator(".leaflet-marker-pane")
     assert markers.locator("div.corridors-dry-port").count() == len(corridors.dry_ports())
@@ -188,9 +191,34 @@ def test_user_names_render_as_text_and_never_run(page, tmp_path, stem):
     assert traffic.console_errors == []
 
 
+def test_border_crossings_are_drawn_above_every_marker(page, saved):
+    """At Boten the crossing, the border gate and the dry port nearly coincide: the computed
+    crossing is on top (its own pane, above Leaflet's marker pane), so it can be seen and hovered."""
+    path = saved("all-corridors", None, offline=True, tiles=None)
+    traffic = open_offline(page, path)
+    settle(page)
+    crossings = page.locator("path.corridors-crossing")
+    assert crossings.count() >= 1
+    viewport = page.viewport_size
+    for i in range(crossings.count()):
+        b = crossings.nth(i).bounding_box()
+        x, y = b["x"] + b["width"] / 2, b["y"] + b["height"] / 2
+        if not (0 <= x < viewport["width"] and 0 <= y < viewport["height"]):
+            continue
+        on_top = page.evaluate(
+            "([x, y]) => { const e = document.elementFromPoint(x, y);"
+            " return e ? (e.closest('.corridors-crossing, .corridors-legend') ? 'ok' :"
+            " e.className.baseVal ?? e.className) : null; }",
+            [x, y],
+        )
+        assert on_top == "ok", f"crossing {i} at ({x:.0f}, {y:.0f}) is covered by {on_top!r}"
+    assert traffic.errors == []
+
+
 @pytest.mark.parametrize("name", list(GALLERY))
 def test_gallery_screenshot(page, saved, tmp_path, name):
     path = saved(name, GALLERY[name], offline=True, tiles=None)
+    assert path.stat().st_size < build_gallery.MAX_HTML_BYTES, f"{name}: the map is too big"
     traffic = open_offline(page, path)
     settle(page)
     page.wait_for_timeout(300)  # fit-bounds and fade animations
@@ -204,8 +232,36 @@ def test_gallery_screenshot(page, saved, tmp_path, name):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert int.from_bytes(data[16:20], "big") == 1200 and int.from_bytes(data[20:24], "big") == 800
     assert len(data) > 20_000, f"{name}: the screenshot is nearly blank ({len(data)} bytes)"
+    assert len(data) < build_gallery.MAX_PNG_BYTES, f"{name}: the screenshot is too big"
     assert page.locator("div.corridors-legend").is_visible()
-    ids = GALLERY[name] or corridors.ids()
+    # the geodata's credit, visible in the bottom-right corner, inside the frame
+    credit = page.locator(".leaflet-control-attribution")
+    assert maps.DATA_ATTRIBUTION in credit.inner_text()
+    box = credit.bounding_box()
+    assert box["x"] + box["width"] <= 1200 and box["y"] + box["height"] <= 800
+    assert box["x"] > 600 and box["y"] > 700, box
+    items = build_gallery.items_of(GALLERY[name])
+    ids = [i for i in items if isinstance(i, str)] if items is not None else corridors.ids()
     for cid in ids:
         assert count(page, f"path.corridor-{cid}") >= 1, cid
+    for d in (i for i in items or [] if isinstance(i, corridors.Deviation)):
+        assert count(page, "path.corridors-deviation-sample") == len(d.samples)
+        for side in ("line", "reference"):
+            assert count(page, f"path.corridors-deviation-{side}") == 1, side
+        assert page.locator(".corridors-deviation-scale").is_visible()
+    # the drawing fills the frame: lines and markers span most of the map's width or height
+    extent = page.evaluate(
+        """() => {
+      const boxes = [...document.querySelectorAll(
+        'path.corridors-line, path.corridors-deviation-sample, path.corridors-station,'
+        + ' .leaflet-marker-pane > .leaflet-marker-icon')]
+        .map(e => e.getBoundingClientRect()).filter(b => b.width + b.height > 0);
+      const x0 = Math.min(...boxes.map(b => b.left)), x1 = Math.max(...boxes.map(b => b.right));
+      const y0 = Math.min(...boxes.map(b => b.top)), y1 = Math.max(...boxes.map(b => b.bottom));
+      return {x0, x1, y0, y1};
+    }"""
+    )
+    assert extent["x0"] >= 0 and extent["y0"] >= 0, extent
+    assert extent["x1"] <= 1200 and extent["y1"] <= 800, extent
+    assert extent["x1"] - extent["x0"] > 0.4 * 1200 or extent["y1"] - extent["y0"] > 0.6 * 800
     assert traffic.aborted == [] and traffic.errors == []
