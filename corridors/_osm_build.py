@@ -11,8 +11,9 @@ Directives, by feature:
 ``{"chain": NAME, "from": STATION|null, "to": STATION|null}`` (sections)
     The piece of chain ``NAME`` between two stations built from it (null: the chain's end).
 ``{"yard": {"chain": NAME, "near_km": KM, "within_km": KM}}`` (stations)
-    The centre of the station yard nearest ``near_km`` along the chain; where no yard lies within
-    ``within_km`` the build fails (an authored fallback is ``chain_km``).
+    The OSM station node nearest ``near_km`` along the chain where the input has station nodes,
+    else the centre of the station yard nearest it; where neither lies within ``within_km`` the
+    build fails (an authored fallback is ``chain_km``).
 ``{"chain_km": {"chain": NAME, "km": KM}}`` (stations)
     The point at a published chainage along the chain (e.g. an unverified plan chainage).
 ``{"chain_anchor": {"chain": NAME, "index": I}}`` (stations)
@@ -49,7 +50,7 @@ import shapely
 from corridors._coerce import WGS84
 from corridors._osm_chain import Chain, chain_ways, simplify_line, station_yards
 from corridors.errors import GeometryError, SchemaError
-from corridors.geodesy import chainage_km, length_km, point_at_km, substring_km
+from corridors.geodesy import chainage_km, length_km, offset_km, point_at_km, substring_km
 
 __all__ = ["EXTRACTS", "build_corridor", "dumps_corridor", "gap_error_km"]
 
@@ -70,6 +71,10 @@ EXTRACT_SOURCES = {
 }
 #: The credit every source derived from OpenStreetMap starts with.
 _ODBL = "© OpenStreetMap contributors, ODbL 1.0"
+#: Service tracks: never main line, but what station yards are made of.
+SERVICE_TRACKS = ("siding", "yard", "spur", "crossover")
+#: Station nodes farther than this from the chained line are not its stations, km.
+NODE_KM = 1.0
 #: Error of mapped OSM track, km (traced from imagery at 0.5 m or better; see geodata/README).
 TRACK_ERROR_KM = 0.05
 #: How far the real track may lie from a straight bridge over a gap, as a share of its length.
@@ -88,7 +93,13 @@ def gap_error_km(length_km: float) -> float:
 class _Built:
     """One chain: the unsimplified chain, its simplified line and the ways it came from."""
 
-    def __init__(self, name: str, spec: Mapping[str, Any], extracts: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        name: str,
+        spec: Mapping[str, Any],
+        extracts: Mapping[str, Any],
+        stations: Mapping[str, gpd.GeoDataFrame] | None = None,
+    ) -> None:
         names = spec["extract"] if isinstance(spec["extract"], list) else [spec["extract"]]
         frames = [extracts[n] for n in names]
         ways = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -100,9 +111,21 @@ class _Built:
         main = np.ones(len(ways), bool)
         if "main_name" in spec:
             main &= label.str.contains(spec["main_name"], regex=True).to_numpy()
+        # main line is railway=rail, never a service track (where the input has those tags)
+        if "railway" in ways.columns:
+            main &= (ways["railway"].fillna("rail") == "rail").to_numpy()
+        if "service" in ways.columns:
+            main &= ~ways["service"].isin(SERVICE_TRACKS).to_numpy()
         if "exclude_name" in spec:
             drop = label.str.contains(spec["exclude_name"], regex=True).to_numpy()
             ways, main = ways[~drop].reset_index(drop=True), main[~drop]
+        nodes = [stations[n] for n in names if stations is not None and n in stations]
+        nodes = [n for n in nodes if n is not None and len(n)]
+        self.nodes = (
+            gpd.GeoDataFrame(pd.concat(nodes, ignore_index=True), geometry="geometry", crs=WGS84)
+            if nodes
+            else None
+        )
         self.name = name
         self.extracts = names
         self.ways = ways
@@ -124,6 +147,22 @@ class _Built:
         """Chainage on the simplified line of the point at ``km_raw`` on the raw chain."""
         p = point_at_km(self.chain.line, km_raw)
         return float(chainage_km(self.line, p))
+
+    def station_nodes(self) -> pd.DataFrame:
+        """OSM station nodes within ``NODE_KM`` of the chain: ``osm_id``, ``name``, chainage."""
+        cols = ["osm_id", "name", "chainage_km"]
+        if self.nodes is None:
+            return pd.DataFrame(columns=cols)
+        pts = np.asarray(self.nodes.geometry.array, dtype=object)
+        off = np.asarray(offset_km(self.chain.line, pts))
+        near = off <= NODE_KM
+        return pd.DataFrame(
+            {
+                "osm_id": self.nodes["osm_id"].to_numpy()[near],
+                "name": self.nodes["name"].to_numpy()[near],
+                "chainage_km": np.asarray(chainage_km(self.chain.line, pts[near])),
+            }
+        )
 
     def yards(self) -> pd.DataFrame:
         if self._yards is None:
@@ -166,6 +205,7 @@ def build_corridor(
     authored: Mapping[str, Any],
     extracts: Mapping[str, gpd.GeoDataFrame],
     built: Mapping[str, Mapping[str, Any]] | None = None,
+    stations: Mapping[str, gpd.GeoDataFrame] | None = None,
 ) -> dict[str, Any]:
     """Build one corridor document from its authored file and the OSM extracts.
 
@@ -178,6 +218,10 @@ def build_corridor(
         :func:`corridors.osm.read_ways`.
     built
         Corridor documents built before, by id, for ``same_as``.
+    stations
+        Station nodes of each extract (the second result of :func:`corridors.osm.read_ways`;
+        empty for HOT exports). A ``yard`` station takes the node within ``within_km`` of its
+        ``near_km`` where there is one, else the centre of the nearest yard.
 
     Returns
     -------
@@ -188,7 +232,9 @@ def build_corridor(
     meta = doc["corridor"]
     cid = meta.get("id", "?")
     recipe = meta.pop("build", {}) or {}
-    chains = {n: _Built(n, spec, extracts) for n, spec in recipe.get("chains", {}).items()}
+    chains = {
+        n: _Built(n, spec, extracts, stations) for n, spec in recipe.get("chains", {}).items()
+    }
     feats = doc["features"]
 
     def fail(fid: str, problem: str) -> SchemaError:
@@ -204,9 +250,26 @@ def build_corridor(
         if "yard" in b:
             spec = b["yard"]
             ch = chains[spec["chain"]]
-            yards = ch.yards()
             raw = ch.chain.vertex_km
             near_raw = float(spec["near_km"]) * raw[-1] / ch.km_on_line(raw[-1])
+            within = float(spec.get("within_km", 3.0))
+            nodes = ch.station_nodes()
+            gap = (nodes["chainage_km"] - near_raw).abs().to_numpy(dtype=float)
+            if len(nodes) and gap.min() <= within:
+                # the input maps the station itself: its node, snapped onto the line
+                node = nodes.iloc[int(gap.argmin())]
+                name = spec["chain"]
+                km = ch.km_on_line(float(node["chainage_km"]))
+                p["accuracy"], p["error_km"] = "traced", TRACK_ERROR_KM
+                p["osm_node"] = int(node["osm_id"])
+                station_km[p["id"]] = (name, km)
+                pt = point_at_km(ch.line, km)
+                if f.get("geometry"):
+                    moved[tuple(f["geometry"]["coordinates"])] = _point(pt)["coordinates"]
+                f["geometry"] = _point(pt)
+                _add_source(p, [EXTRACT_SOURCES[e] for e in ch.extracts])
+                continue
+            yards = ch.yards()
             if yards.empty:
                 raise fail(p["id"], "no station yard found along the chain")
             dist = (yards["chainage_km"] - near_raw).abs()

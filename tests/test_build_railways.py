@@ -267,6 +267,41 @@ def test_yard_stations_record_their_yard(built):
         assert p["error_km"] == pytest.approx(max(0.2, half), abs=0.051)
 
 
+def test_a_mapped_station_node_wins_over_the_yard_centre():
+    # an OSM station node 120 m east of the line at 18.047: beta's yard is 22 km away
+    node_xy = (east(18.047, 120.0), 18.047)
+    nodes = gpd.GeoDataFrame(
+        {"osm_id": [9001], "name": ["Alpha"]}, geometry=[shapely.Point(node_xy)], crs="EPSG:4326"
+    )
+    doc = build_corridor(authored_doc(), {"lao": synthetic_extract()}, stations={"lao": nodes})
+    f = by_id(doc)
+    alpha = f["alpha"]["properties"]
+    assert alpha["osm_node"] == 9001 and "yard" not in alpha
+    # the node, snapped onto the line: on the meridian, at the node's latitude
+    lon, lat = f["alpha"]["geometry"]["coordinates"]
+    assert lon == LON and GEOD.inv(lon, lat, LON, 18.047)[2] < 2.0
+    assert f["north"]["geometry"]["coordinates"][-1] == [lon, lat]
+    assert "osm_node" not in f["beta"]["properties"]  # no node near it: its yard
+    assert "yard" in f["beta"]["properties"]
+
+
+def test_service_tracks_and_other_railway_values_never_make_the_main_line():
+    from corridors._osm_build import _Built
+
+    spec = authored_doc()["corridor"]["build"]["chains"]["t"]
+    plain = _Built("t", spec, {"lao": synthetic_extract()})
+    assert plain.chain.side_km == pytest.approx(0.0, abs=1e-9)
+    siding_km = meridian_km(18.2) - meridian_km(18.11)  # way 103
+    for column, value in (("service", "siding"), ("railway", "disused")):
+        ways = synthetic_extract()
+        ways[column] = None
+        ways.loc[ways["osm_id"] == 103, column] = value
+        ch = _Built("t", spec, {"lao": ways})
+        # the way is still track the line may run on, but as side track, not main line
+        assert ch.chain.side_km == pytest.approx(siding_km, abs=0.01), column
+        assert ch.chain.length_km == pytest.approx(plain.chain.length_km, abs=1e-6)
+
+
 def test_an_authored_vertex_at_a_stations_old_place_follows_the_station(built):
     f = by_id(built)
     approach = f["approach"]["geometry"]["coordinates"]

@@ -44,7 +44,9 @@ def build_all(
     authored_dir: Path, extract_paths: dict[str, Path], *, report: bool = True
 ) -> dict[str, str]:
     """Build every authored corridor; return the text of each output file, by file name."""
-    extracts = {name: read_ways(path)[0] for name, path in extract_paths.items()}
+    read = {name: read_ways(path) for name, path in extract_paths.items()}
+    extracts = {name: ways for name, (ways, _) in read.items()}
+    stations = {name: nodes for name, (_, nodes) in read.items()}
     files = sorted(authored_dir.glob("*.geojson"))
     ids = [f.stem for f in files]
     order = [i for i in ORDER if i in ids] + [i for i in ids if i not in ORDER]
@@ -52,7 +54,7 @@ def build_all(
     out: dict[str, str] = {}
     for cid in order:
         doc = json.loads((authored_dir / f"{cid}.geojson").read_text(encoding="utf-8"))
-        built[cid] = build_corridor(doc, extracts, built)
+        built[cid] = build_corridor(doc, extracts, built, stations)
         out[f"{cid}.geojson"] = dumps_corridor(built[cid])
         if report:
             _report(built[cid])
