@@ -7,7 +7,7 @@ DEV    := $(VENV)/.installed-dev
 # the browser tests drive Debian's chromium (Playwright with executable_path; no browser download)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint bench maps boundaries railways clean
+.PHONY: demo test quick lint bench maps boundaries railways clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ demo: $(RUN)
 test: $(DEV) $(CHROMIUM)
 	$(BIN)/ruff check corridors tests benchmarks examples geodata/tools maps
 	$(BIN)/python -m pytest
+
+## quick: the quick loop (no browser, no subprocesses, no wheel builds): under a minute
+quick: $(DEV)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(DEV)
 	$(BIN)/ruff check corridors tests benchmarks examples geodata/tools maps

@@ -18,20 +18,9 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from corridors import settings
+from corridors._export import export
 from corridors.borders import border_crossings, split_by_country
-from corridors.catalogue import (
-    CORRIDORS,
-    Registry,
-    border_gates,
-    boundaries,
-    catalog,
-    dry_ports,
-    ids,
-    load,
-    ports,
-    seaports,
-)
-from corridors.check import CheckReport, check
+from corridors.checks import CheckReport, check
 from corridors.comparison import Deviation, deviation
 from corridors.corridor import Corridor
 from corridors.errors import (
@@ -46,7 +35,20 @@ from corridors.errors import (
     WeightError,
 )
 from corridors.geodesy import chainage_km, length_km, offset_km, point_at_km
-from corridors.routes import Route, distance_km, route, station_chainage_km
+from corridors.registry import (
+    CORRIDORS,
+    Registry,
+    border_gates,
+    boundaries,
+    catalog,
+    dry_ports,
+    ids,
+    load,
+    ports,
+    seaports,
+)
+from corridors.routing import Route, route
+from corridors.stations import distance_km, station_chainage_km
 
 try:
     __version__ = version("corridors")
@@ -79,6 +81,7 @@ __all__ = [
     "deviation",
     "distance_km",
     "dry_ports",
+    "export",
     "ids",
     "length_km",
     "load",

@@ -1,8 +1,11 @@
 """Write features to GeoJSON, GeoPackage, GeoParquet or KML, chosen by the file extension.
 
-This is a low layer: it imports nothing from the package but the errors and ``_coerce``, and
-knows nothing of corridors, the catalogue or maps. :meth:`corridors.Corridor.to_file` and the
-``corridors export`` command are built on :func:`write`.
+The exporter is one of the layers users see: it imports the ``Corridor`` model and the
+geodesy (for the lengths in KML descriptions), and nothing imports it but the package's
+``__init__`` and the CLI. :func:`export` writes a corridor (or any GeoDataFrame) and is what
+:meth:`corridors.Corridor.to_file` calls: the exporter registers it with the model on import
+(:func:`corridors.corridor.set_file_writer`), so the model never imports the exporter.
+:func:`write` is the GeoDataFrame writer underneath.
 
 Formats
 -------
@@ -51,9 +54,12 @@ import pandas as pd
 import shapely
 
 from corridors._coerce import WGS84, geometry_array
+from corridors._text import slugify
+from corridors.corridor import Corridor, set_file_writer
 from corridors.errors import CRSError, DataFileError, GeometryError, UnknownIdError
+from corridors.geodesy import lengths_km_array
 
-__all__ = ["FORMATS", "KML_STYLE", "Written", "format_of", "write"]
+__all__ = ["FORMATS", "KML_STYLE", "Written", "export", "format_of", "write"]
 
 #: Format names by file extension (lower case).
 FORMATS = {
@@ -206,6 +212,60 @@ def write(
     return Written(path, len(table), fmt)
 
 
+def export(
+    corridor: Corridor | gpd.GeoDataFrame,
+    path: str | Path,
+    *,
+    style: Mapping[str, Any] | None = None,
+) -> Written:
+    """Write a corridor to GeoJSON, GeoPackage, GeoParquet or KML, chosen by the extension.
+
+    Every feature is written, with its figures and sources; the corridor's own name, sources
+    and figures are added to every row as ``corridor_name``, ``corridor_sources`` and
+    ``corridor_figures``. Lists and dicts are written as JSON text (``json.loads`` them back).
+    The file is written atomically: a failure leaves no partial file and keeps an old one.
+
+    Parameters
+    ----------
+    corridor
+        A ``Corridor`` (its layer is named after it), or any GeoDataFrame with a CRS (its layer
+        is named after the file).
+    path
+        ``.geojson``/``.json``, ``.gpkg``, ``.parquet``/``.geoparquet`` or ``.kml``; an existing
+        file is replaced.
+    style
+        KML only: overrides of :data:`KML_STYLE`.
+
+    Returns
+    -------
+    Written
+        ``(path, features, format)``.
+
+    Raises
+    ------
+    UnknownIdError
+        For an unknown extension, with did-you-mean.
+    DataFileError
+        For a missing folder or a file that cannot be written.
+
+    Examples
+    --------
+    >>> import corridors, tempfile
+    >>> clr = corridors.load("china-laos-railway")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     corridors.export(clr, Path(folder) / "clr.kml").format
+    'KML'
+    """
+    if isinstance(corridor, Corridor):
+        return write(
+            corridor.to_geodataframe(), path, name=corridor.name, style=style, meta=corridor.meta
+        )
+    return write(corridor, path, style=style)
+
+
+set_file_writer(export)
+
+
 # -- attributes ------------------------------------------------------------------------------------
 def _attributes(gdf: gpd.GeoDataFrame, meta: Mapping[str, Any] | None) -> gpd.GeoDataFrame:
     """A copy with list/dict columns as JSON text and the collection's meta on every row."""
@@ -223,7 +283,7 @@ def _attributes(gdf: gpd.GeoDataFrame, meta: Mapping[str, Any] | None) -> gpd.Ge
             out[column] = [None if _missing(v) else _json(v) for v in values]
         elif len({_kind(v) for v in values if not _missing(v)}) > 1:
             # mixed text, numbers and others: text throughout (GeoPackage, Parquet need one type)
-            out[column] = [None if _missing(v) else _text(_plain(v)) for v in values]
+            out[column] = [None if _missing(v) else _as_text(_plain(v)) for v in values]
     if meta:
         for key in ("name", "sources", "figures"):
             if key in meta and f"corridor_{key}" not in out.columns:
@@ -310,7 +370,7 @@ def _kml_color(hex_rgb: str, opacity: float) -> str:
     return f"{alpha:02x}{rgb[4:6]}{rgb[2:4]}{rgb[0:2]}".lower()
 
 
-def _text(value: Any) -> str:
+def _as_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -348,12 +408,12 @@ def _kml_geometry(parent: ET.Element, geom: Any) -> None:
 
 
 def _style_id(mode: Any, status: Any) -> str:
-    return "-".join(_slug(v) for v in (mode, status))
+    return "-".join(_style_key(v) for v in (mode, status))
 
 
-def _slug(value: Any) -> str:
-    text = "" if _missing(value) else str(value)
-    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-") or "other"
+def _style_key(value: Any) -> str:
+    """A mode or status as a KML style key: its slug, ``"other"`` when missing."""
+    return ("" if _missing(value) else slugify(_as_text(value))) or "other"
 
 
 def _description(row: Mapping[str, Any], km: float | None) -> str:
@@ -362,23 +422,23 @@ def _description(row: Mapping[str, Any], km: float | None) -> str:
     parts = []
     for key in ("kind", "mode", "status", "accuracy"):
         if not _missing(row.get(key)):
-            parts.append(f"{key}: {esc(_text(row[key]))}")
+            parts.append(f"{key}: {esc(_as_text(row[key]))}")
     if km is not None:
         parts.append(f"length: {km:,.1f} km (geodesic, WGS84)")
     text = "<br>".join(parts)
     figures = _loads(row.get("figures"))
     if figures:
         items = "".join(
-            f"<li>{esc(_text(f.get('value')))} {esc(_text(f.get('unit') or ''))} "
-            f"{esc(_text(f.get('measure') or ''))}: {esc(_text(f.get('description') or ''))} "
-            f"({esc(_text(f.get('source') or ''))})</li>"
+            f"<li>{esc(_as_text(f.get('value')))} {esc(_as_text(f.get('unit') or ''))} "
+            f"{esc(_as_text(f.get('measure') or ''))}: {esc(_as_text(f.get('description') or ''))} "
+            f"({esc(_as_text(f.get('source') or ''))})</li>"
             for f in figures
             if isinstance(f, Mapping)
         )
         text += f"<p>published figures:</p><ul>{items}</ul>"
     sources = _loads(row.get("sources"))
     if sources:
-        items = "".join(f"<li>{esc(_text(s))}</li>" for s in sources)
+        items = "".join(f"<li>{esc(_as_text(s))}</li>" for s in sources)
         text += f"<p>sources:</p><ul>{items}</ul>"
     return text
 
@@ -395,8 +455,6 @@ def _loads(value: Any) -> Any:
 def _write_kml(
     gdf: gpd.GeoDataFrame, path: Path, layer: str, style: Mapping[str, Any], meta: Mapping
 ) -> None:
-    from corridors.geodesy import lengths_km_array
-
     gdf = gdf.to_crs(WGS84)
     geoms = geometry_array(gdf.geometry)
     valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
@@ -421,8 +479,8 @@ def _write_kml(
     modes = props["mode"] if "mode" in props.columns else pd.Series([None] * len(props))
     status = props["status"] if "status" in props.columns else pd.Series([None] * len(props))
     for m, s in dict.fromkeys(zip(modes, status, strict=True)):
-        mode_key = _slug(m) if _slug(m) in colors else "other"
-        status_key = _slug(s) if _slug(s) in opacity else "other"
+        mode_key = _style_key(m) if _style_key(m) in colors else "other"
+        status_key = _style_key(s) if _style_key(s) in opacity else "other"
         color = _kml_color(colors[mode_key], opacity[status_key])
         st = sub(doc, "Style", id=_style_id(m, s))
         icon = sub(st, "IconStyle")
@@ -432,7 +490,7 @@ def _write_kml(
         sub(sub(st, "LabelStyle"), "scale").text = "0.8"
         line = sub(st, "LineStyle")
         sub(line, "color").text = color
-        sub(line, "width").text = _text(float(style["width"]))
+        sub(line, "width").text = _as_text(float(style["width"]))
         poly = sub(st, "PolyStyle")
         sub(poly, "color").text = _kml_color(colors[mode_key], 0.3)
     kinds = props["kind"] if "kind" in props.columns else pd.Series(["features"] * len(props))
@@ -444,7 +502,7 @@ def _write_kml(
             sub(folders[kind], "name").text = kind
         mark = sub(folders[kind], "Placemark")
         label = row.get("name")
-        sub(mark, "name").text = _text(row.get("id", i + 1) if _missing(label) else label)
+        sub(mark, "name").text = _as_text(row.get("id", i + 1) if _missing(label) else label)
         line_km = float(km[i]) if np.isfinite(km[i]) and km[i] > 0 else None
         sub(mark, "description").text = _description(row, line_km)
         sub(mark, "styleUrl").text = f"#{_style_id(modes.iloc[i], status.iloc[i])}"
@@ -454,7 +512,7 @@ def _write_kml(
             if plain is None:
                 continue
             item = sub(data, "Data", name=str(key))
-            sub(item, "value").text = _text(plain)
+            sub(item, "value").text = _as_text(plain)
         if valid[i]:
             _kml_geometry(mark, geoms[i])
     ET.indent(root, space=" ")

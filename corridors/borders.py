@@ -1,19 +1,33 @@
 """Split lines at international borders and find where they cross them.
 
-Vectorised with GEOS and NumPy, for any number of lines at once:
+Vectorised with GEOS, PROJ and NumPy, for any number of lines at once, on the line-referencing
+core (:class:`corridors._lines.Lines`: one geodesic pass gives the chainage of every vertex):
 
-1. one STRtree query, from the few country polygons (prepared once each) into a tree of the
-   lines, finds the lines wholly inside one country: they are kept whole, nothing is computed;
-2. the other lines are cut segment by segment where they meet a border (the borders are split
-   into short chunks so that every intersection is between two small lines), the cut points are
-   inserted among the vertices, and each run between cuts takes the country of its midpoint.
+1. the boundaries are made ready once per boundaries object and cached (:func:`_index`): the
+   polygons prepared by GEOS in an STRtree, and their rings split into short chunks in another
+   STRtree; the default, embedded boundaries are built once per data folder;
+2. one query of the lines against the chunks finds the lines that meet a border; every other
+   line lies wholly in one country (or in none), which one of its vertices tells: it is kept whole;
+3. the lines that meet a border are cut segment by segment where they meet it, the cut points
+   (with their geodesic chainage) inserted among the vertices; each run between cuts takes the
+   country of its first sub-segment's midpoint, neighbouring runs of one country are joined
+   again, and each piece is cut from its line by chainage (:meth:`~corridors._lines.Lines.cut`),
+   its ends where the line meets the border.
 
-Cutting segment by segment keeps lines that loop back or retrace themselves right. Lengths and
-chainages are geodesic on WGS84, from :mod:`corridors.geodesy`, in one PROJ call per batch.
+Cutting segment by segment keeps lines that loop back or retrace themselves right. A piece's
+``length_km`` is its ``end_km - start_km``: geodesic, so the pieces of a line add up to its
+length. A missing or empty row of a GeoSeries or GeoDataFrame has no pieces and no crossings.
+
+The geometry functions take the boundaries as an argument; only :func:`_index` supplies the
+default (the embedded Natural Earth boundaries) when it is ``None``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import weakref
+from functools import cache
 from typing import Any
 
 import geopandas as gpd
@@ -23,9 +37,9 @@ import shapely
 from numpy.typing import NDArray
 
 from corridors import _data
-from corridors._coerce import WGS84, check_lonlat, geometry_array, to_geoseries
+from corridors._coerce import WGS84, geometry_array
+from corridors._lines import Lines, as_batch, geod
 from corridors.errors import CRSError, GeometryError
-from corridors.geodesy import geod, lengths_km_array, segment_lengths_m
 
 __all__ = ["border_crossings", "split_by_country"]
 
@@ -33,25 +47,113 @@ PIECE_COLUMNS = ["line", "iso3", "start_km", "end_km", "length_km"]
 NDArrayObj = NDArray[Any]
 
 
-def _boundaries(boundaries: gpd.GeoDataFrame | None, by: str) -> gpd.GeoDataFrame:
-    if boundaries is None:
-        return _data.layer("boundaries")
+def _check_boundaries(boundaries: Any, by: str) -> None:
+    """The cheap checks: a GeoDataFrame with a CRS and a ``by`` column."""
     if not isinstance(boundaries, gpd.GeoDataFrame):
         raise GeometryError(f"boundaries must be a GeoDataFrame, got {type(boundaries).__name__}")
     if boundaries.crs is None:
         raise CRSError("the boundaries have no CRS; set one with .set_crs(...)")
     if by not in boundaries.columns:
         raise GeometryError(f"the boundaries have no {by!r} column naming the countries")
+
+
+def _boundaries(boundaries: gpd.GeoDataFrame | None, by: str) -> gpd.GeoDataFrame:
+    """``boundaries`` (default: the embedded ones) checked and in EPSG:4326."""
+    if boundaries is None:
+        boundaries = _data.layer("boundaries")
+    _check_boundaries(boundaries, by)
     polygons = np.isin(shapely.get_type_id(geometry_array(boundaries.geometry)), [3, 6])
     if len(boundaries) == 0 or not polygons.all():
         raise GeometryError("the boundaries must be a non-empty GeoDataFrame of polygons")
     return boundaries.to_crs(WGS84) if not boundaries.crs.equals(WGS84) else boundaries
 
 
-def _lines(x: Any) -> tuple[gpd.GeoSeries, NDArrayObj]:
-    series = to_geoseries(x, what="lines")
+class _BorderIndex:
+    """Country polygons made ready for cutting lines: built once per boundaries object."""
+
+    def __init__(self, boundaries: gpd.GeoDataFrame, by: str) -> None:
+        self.codes = boundaries[by].to_numpy()
+        # a copy of the array, so that changing the frame in place cannot change the index
+        self.polygons = geometry_array(boundaries.geometry).copy()
+        shapely.prepare(self.polygons)
+        self.tree = shapely.STRtree(self.polygons)
+        self.chunks = _border_chunks(self.polygons)
+        self.chunk_tree = shapely.STRtree(self.chunks)
+
+    def country_at(
+        self, xy: NDArray[np.float64], near: NDArrayObj | None = None
+    ) -> NDArray[np.intp]:
+        """Position of the first polygon holding each point (boundary included), else -1.
+
+        ``near`` may give, per point, a geometry whose bounding box holds it (such as the line
+        it is a vertex of), to look the candidates up without making points first.
+        """
+        out = np.full(len(xy), -1, dtype=np.intp)
+        if len(xy) == 0:
+            return out
+        pi, gi = self.tree.query(shapely.points(xy) if near is None else near)
+        inside = shapely.intersects_xy(self.polygons[gi], xy[pi, 0], xy[pi, 1])
+        pi, gi = pi[inside], gi[inside]
+        order = np.lexsort((gi, pi))  # by point, then polygon: the first polygon first
+        pi, gi = pi[order], gi[order]
+        first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.zeros(0, dtype=bool)
+        out[pi[first]] = gi[first]
+        return out
+
+
+_CACHE: dict[tuple[int, str], tuple[tuple[Any, ...], _BorderIndex]] = {}
+_LOCK = threading.Lock()
+
+
+def _fingerprint(boundaries: gpd.GeoDataFrame, by: str) -> tuple[Any, ...]:
+    """What the index is built from: the CRS, the country names and every coordinate."""
+    geoms = geometry_array(boundaries.geometry)
+    digest = hashlib.blake2b(shapely.get_coordinates(geoms).tobytes(), digest_size=16)
+    digest.update(shapely.get_num_coordinates(geoms).tobytes())
+    digest.update(shapely.get_type_id(geoms).tobytes())
+    try:
+        names = pd.util.hash_pandas_object(boundaries[by], index=False).to_numpy().tobytes()
+    except TypeError:  # unhashable names (lists, say)
+        names = repr(boundaries[by].tolist()).encode()
+    digest.update(names)
+    return (len(boundaries), boundaries.crs.srs, digest.digest())
+
+
+@cache
+def _default_index(root: str, by: str) -> _BorderIndex:
+    return _BorderIndex(_boundaries(_data.layer("boundaries"), by), by)
+
+
+def _index(boundaries: gpd.GeoDataFrame | None, by: str) -> _BorderIndex:
+    """The prepared borders of ``boundaries``, built once per boundaries object and cached.
+
+    ``None`` gives the embedded boundaries (one index per data folder). A GeoDataFrame's index
+    is kept while the frame lives and rebuilt if its CRS, names or coordinates change.
+    """
+    if boundaries is None:
+        return _default_index(str(_data.data_root()), by)
+    _check_boundaries(boundaries, by)
+    key = (id(boundaries), by)
+    mark = _fingerprint(boundaries, by)
+    with _LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None and hit[0] == mark:
+        return hit[1]
+    index = _BorderIndex(_boundaries(boundaries, by), by)
+    with _LOCK:
+        if key not in _CACHE:
+            try:  # the entry goes when the frame goes, before its id can be reused
+                weakref.finalize(boundaries, _CACHE.pop, key, None)
+            except TypeError:  # not weakly referenceable: not cached
+                return index
+        _CACHE[key] = (mark, index)
+    return index
+
+
+def _line_rows(x: Any) -> tuple[gpd.GeoSeries, NDArrayObj]:
+    series = as_batch(x, what="lines")
     geoms = geometry_array(series)
-    if not np.isin(shapely.get_type_id(geoms), [1, 5]).all():
+    if not np.isin(shapely.get_type_id(geoms), [-1, 1, 5]).all():
         raise GeometryError("split and crossings take LineStrings or MultiLineStrings only")
     return series, geoms
 
@@ -65,10 +167,11 @@ def split_by_country(
     ----------
     x
         Lines: a ``Corridor``, a (Multi)LineString in lon/lat, or a GeoSeries / GeoDataFrame of
-        lines with a CRS. Many lines are split at once.
+        lines with a CRS. Many lines are split at once; a missing or empty row has no pieces.
     boundaries
         Country polygons with a CRS and a ``by`` column; default: the embedded Natural Earth
-        1:10m boundaries (:func:`corridors.boundaries`).
+        1:10m boundaries (:func:`corridors.boundaries`). Either way they are made ready once
+        and cached, so passing the same frame again costs nothing more.
     by
         Column of ``boundaries`` naming the country.
 
@@ -77,8 +180,9 @@ def split_by_country(
     geopandas.GeoDataFrame
         One row per continuous piece, ordered along each line: ``line`` (the input's index label,
         or the corridor id), ``iso3``, ``start_km`` and ``end_km`` (chainage of the piece's ends
-        along its line), ``length_km`` and the piece's geometry in EPSG:4326; a GeoDataFrame's
-        other columns follow. Parts of lines outside every polygon are left out.
+        along its line), ``length_km`` (``end_km - start_km``) and the piece's geometry in
+        EPSG:4326; a GeoDataFrame's other columns follow. Parts of lines outside every polygon
+        are left out.
 
     Examples
     --------
@@ -87,54 +191,16 @@ def split_by_country(
     >>> pieces.groupby("iso3")["length_km"].sum().round().index.tolist()
     ['CHN', 'LAO']
     """
-    series, geoms = _lines(x)
-    b = _boundaries(boundaries, by)
-    bgeoms = geometry_array(b.geometry)
-    codes = b[by].to_numpy()
-
-    parts, part_owner = shapely.get_parts(geoms, return_index=True)
-    coords, vpart = shapely.get_coordinates(parts, return_index=True)
-    check_lonlat(coords, what="lines")
-    seg = np.flatnonzero(vpart[1:] == vpart[:-1])
-    seg_m = np.zeros(max(len(coords) - 1, 0))
-    seg_m[seg] = segment_lengths_m(coords, seg)
-    cum_m = np.concatenate([[0.0], np.cumsum(seg_m)])
-    first_vertex = np.searchsorted(vpart, np.arange(len(parts)))
-    last_vertex = np.searchsorted(vpart, np.arange(len(parts)), side="right") - 1
-    part_km = (cum_m[last_vertex] - cum_m[first_vertex]) / 1000.0
-    # chainage of each part's start along its whole (multi-part) line
-    before = np.cumsum(part_km) - part_km
-    part_start = before - before[np.searchsorted(part_owner, part_owner)]
-
-    # Lines wholly inside one country are kept whole. The query runs from the few polygons
-    # (prepared once each by GEOS) into a tree of the many lines.
-    bi, pi = shapely.STRtree(parts).query(bgeoms, predicate="contains")
-    pi, keep = np.unique(pi, return_index=True)  # inside two overlapping polygons: the first
-    whole = {
-        "part": pi,
-        "country": bi[keep],
-        "start_km": part_start[pi],
-        "end_km": part_start[pi] + part_km[pi],
-        "length_km": part_km[pi],
-        "geometry": parts[pi],
-    }
-    rest = np.setdiff1d(np.arange(len(parts)), pi)
-    cut = _cut_at_borders(rest, coords, vpart, cum_m, first_vertex, bgeoms)
-    cut["start_km"] = part_start[cut["part"]] + cut["start_km"]
-    cut["end_km"] = part_start[cut["part"]] + cut["end_km"]
-
-    table = pd.concat([pd.DataFrame(whole), pd.DataFrame(cut)], ignore_index=True)
-    table["line_pos"] = part_owner[table["part"].to_numpy(dtype=np.intp)]
-    table = table.sort_values(["line_pos", "start_km"], kind="stable").reset_index(drop=True)
-    pieces = table["geometry"].to_numpy()
-    line_pos = table["line_pos"].to_numpy(dtype=np.intp)
+    series, geoms = _line_rows(x)
+    index = _index(boundaries, by)
+    line_pos, country, start_km, end_km, pieces = _split(geoms, index)
     out = pd.DataFrame(
         {
             "line": series.index.to_numpy()[line_pos],
-            "iso3": codes[table["country"].to_numpy(dtype=np.intp)],
-            "start_km": table["start_km"].to_numpy(dtype=float),
-            "end_km": table["end_km"].to_numpy(dtype=float),
-            "length_km": table["length_km"].to_numpy(dtype=float),
+            "iso3": index.codes[country],
+            "start_km": start_km,
+            "end_km": end_km,
+            "length_km": end_km - start_km,
         }
     )
     if isinstance(x, gpd.GeoDataFrame):
@@ -144,40 +210,80 @@ def split_by_country(
     return gpd.GeoDataFrame(out, geometry=pieces, crs=WGS84)
 
 
-def _cut_at_borders(
-    rest: NDArrayObj,
-    coords: NDArrayObj,
-    vpart: NDArrayObj,
-    cum_m: NDArrayObj,
-    first_vertex: NDArrayObj,
-    bgeoms: NDArrayObj,
-) -> dict[str, NDArrayObj]:
-    """Cut the parts ``rest`` wherever one of their segments meets a border, all at once.
+def _split(
+    geoms: NDArrayObj, index: _BorderIndex
+) -> tuple[NDArrayObj, NDArrayObj, NDArrayObj, NDArrayObj, NDArrayObj]:
+    """Pieces of lon/lat (Multi)LineStrings in countries of ``index``, ordered along each line.
+
+    Returns the row of each piece's line, its country (position in ``index``), its start and end
+    chainage along the whole line (km) and its geometry.
+    """
+    n = len(geoms)
+    if (shapely.get_type_id(geoms) == 5).any():
+        parts, part_owner = shapely.get_parts(geoms, return_index=True)
+    else:  # only LineStrings (or missing rows): every row is its own part
+        parts, part_owner = geoms, np.arange(n)
+    lines = Lines(parts, what="lines")
+    # a line with NaN coordinates in any part is a null row as a whole
+    bad_line = np.zeros(n, dtype=bool)
+    bad_line[part_owner[lines.nonfinite]] = True
+    part_km = np.nan_to_num(lines.length_km)
+    before = np.cumsum(part_km) - part_km
+    # chainage of each part's start along its whole (multi-part) line
+    part_start = before - before[np.searchsorted(part_owner, part_owner)]
+
+    # 1. the parts that meet a border; every other part lies in one country, or in none
+    valid = np.flatnonzero(lines.valid & ~bad_line[part_owner])
+    meets = np.zeros(len(parts), dtype=bool)
+    touching = index.chunk_tree.query(parts[valid], predicate="intersects")[0]
+    meets[valid[touching]] = True
+    whole = valid[~meets[valid]]
+    whole_country = index.country_at(lines.coords[lines.first[whole]], parts[whole])
+    inside = whole_country >= 0
+    whole, whole_country = whole[inside], whole_country[inside]
+
+    # 2. the parts that meet a border, cut where their segments meet it
+    cut_part, cut_country, start_m, end_m, head, tail = _cut_at_borders(
+        lines, np.flatnonzero(meets), index
+    )
+    cut_geoms = lines.cut(cut_part, start_m / 1000.0, end_m / 1000.0, ends=(head, tail))
+
+    part = np.concatenate([whole, cut_part])
+    start_km = part_start[part] + np.concatenate([np.zeros(len(whole)), start_m / 1000.0])
+    end_km = part_start[part] + np.concatenate([lines.length_km[whole], end_m / 1000.0])
+    line_pos = part_owner[part]
+    order = np.lexsort((start_km, line_pos))
+    return (
+        line_pos[order],
+        np.concatenate([whole_country, cut_country])[order],
+        start_km[order],
+        end_km[order],
+        np.concatenate([parts[whole], cut_geoms])[order],
+    )
+
+
+def _cut_at_borders(lines: Lines, rest: NDArrayObj, index: _BorderIndex) -> tuple[NDArrayObj, ...]:
+    """Cut the lines ``rest`` wherever one of their segments meets a border, all at once.
 
     Works segment by segment, so lines that loop back or retrace themselves are cut correctly:
     cut points are inserted among the vertices by position (vertex index + fraction), pieces are
     the runs between cuts, each piece takes the country of its first sub-segment's midpoint, and
-    neighbouring pieces of the same country are joined again.
+    neighbouring pieces of the same country are joined again. Returns, per piece: its line, its
+    country, its start and end chainage (m) and the (lon, lat) of both ends.
     """
-    empty = {
-        "part": np.empty(0, dtype=np.intp),
-        "country": np.empty(0, dtype=np.intp),
-        "length_km": np.empty(0),
-        "start_km": np.empty(0),
-        "end_km": np.empty(0),
-    }
     if len(rest) == 0:
-        return {**empty, "geometry": np.empty(0, dtype=object)}
-    # 1. segments of the parts to cut
-    in_rest = np.zeros(vpart.max() + 1, dtype=bool)
+        empty = np.empty(0, dtype=np.intp)
+        return empty, empty, np.empty(0), np.empty(0), np.empty((0, 2)), np.empty((0, 2))
+    coords, vpart, cum_m = lines.coords, lines.owner, lines.chainage_m
+    # 1. segments of the lines to cut
+    in_rest = np.zeros(lines.n, dtype=bool)
     in_rest[rest] = True
     k = np.flatnonzero((vpart[1:] == vpart[:-1]) & in_rest[vpart[:-1]])
     segs = shapely.linestrings(np.stack([coords[k], coords[k + 1]], axis=1))
-    # 2. where segments meet polygon boundaries, cut into short chunks so that every
-    #    intersection is between two small lines
-    rings = _border_chunks(bgeoms)
-    si, ri = shapely.STRtree(rings).query(segs, predicate="intersects")
-    hits = shapely.intersection(segs[si], rings[ri])
+    # 2. where segments meet the borders (short chunks, so every intersection is between two
+    #    small lines), with the geodesic chainage of every cut point from the core
+    si, ri = index.chunk_tree.query(segs, predicate="intersects")
+    hits = shapely.intersection(segs[si], index.chunks[ri])
     hit_xy, hit_owner = shapely.get_coordinates(hits, return_index=True)
     seg_of_cut = k[si[hit_owner]]
     start_xy = coords[seg_of_cut]
@@ -187,15 +293,15 @@ def _cut_at_borders(
         0.0,
         1.0,
     )
-    _, _, into_m = geod().inv(start_xy[:, 0], start_xy[:, 1], hit_xy[:, 0], hit_xy[:, 1])
-    # 3. one table of vertices and cuts, in order along each part
+    # 3. one table of vertices and cuts, in order along each line
     verts = np.flatnonzero(in_rest[vpart])
+    first_vertex = lines.first
     part = np.concatenate([vpart[verts], vpart[seg_of_cut]])
     pos = np.concatenate(
         [verts - first_vertex[vpart[verts]], seg_of_cut - first_vertex[vpart[seg_of_cut]] + t]
     )
     xy = np.concatenate([coords[verts], hit_xy])
-    chain = np.concatenate([cum_m[verts], cum_m[seg_of_cut] + into_m])
+    chain = np.concatenate([cum_m[verts], lines.chainage_on_segment(seg_of_cut, hit_xy)])
     is_cut = np.concatenate([np.zeros(len(verts), bool), np.ones(len(hit_xy), bool)])
     order = np.lexsort((is_cut, pos, part))
     part, xy, chain, is_cut = part[order], xy[order], chain[order], is_cut[order]
@@ -208,47 +314,34 @@ def _cut_at_borders(
     # 5. raw pieces: runs between cuts; a cut also ends the piece before it
     new_part = np.r_[True, part[1:] != part[:-1]]
     piece = np.cumsum(new_part | is_cut) - 1
-    dup_end = np.flatnonzero(is_cut & ~new_part)  # cut rows that also close the previous piece
-    rows = np.concatenate([np.arange(len(part)), dup_end])
-    row_piece = np.concatenate([piece, piece[dup_end] - 1])
-    order = np.lexsort((np.r_[np.zeros(len(part)), -np.ones(len(dup_end))], rows, row_piece))
-    rows, row_piece = rows[order], row_piece[order]
-    n_pieces = piece.max() + 1
-    size = np.bincount(row_piece, minlength=n_pieces)
+    n_pieces = piece[-1] + 1
+    head = np.searchsorted(piece, np.arange(n_pieces))  # first row of each piece
+    # the last row of each piece: the cut that starts the next piece of the same line, if any
+    next_head = np.r_[head[1:], len(piece)]
+    continued = np.r_[~new_part[head[1:]], False]
+    tail = np.where(continued, next_head, next_head - 1)
     # 6. the country of each piece: its first sub-segment's midpoint
-    head = np.searchsorted(row_piece, np.arange(n_pieces))
-    valid = size >= 2
-    mid = (xy[rows[head[valid]]] + xy[rows[head[valid] + 1]]) / 2.0
-    country = np.full(n_pieces, -1)
-    mc, mi = shapely.STRtree(shapely.points(mid)).query(bgeoms, predicate="intersects")
-    mi, first = np.unique(mi, return_index=True)
-    country[np.flatnonzero(valid)[mi]] = mc[first]
-    piece_part = part[rows[head]]
+    country = np.full(n_pieces, -1, dtype=np.intp)
+    valid = tail > head
+    mid = (xy[head[valid]] + xy[head[valid] + 1]) / 2.0
+    country[valid] = index.country_at(mid)
+    piece_part = part[head]
     # 7. join neighbouring pieces of the same country; drop pieces outside every polygon
     same_as_prev = np.r_[False, (piece_part[1:] == piece_part[:-1]) & (country[1:] == country[:-1])]
     group = np.cumsum(~same_as_prev) - 1
-    row_group = group[row_piece]
-    repeated = np.r_[False, (row_group[1:] == row_group[:-1]) & (rows[1:] == rows[:-1])]
-    rows, row_group = rows[~repeated], row_group[~repeated]
-    group_country = country[np.searchsorted(group, np.arange(group.max() + 1))]
-    good = (group_country >= 0)[row_group]
-    rows, row_group = rows[good], row_group[good]
-    if len(rows) == 0:
-        return {**empty, "geometry": np.empty(0, dtype=object)}
-    gid, row_group = np.unique(row_group, return_inverse=True)
-    geometry = shapely.linestrings(xy[rows], indices=row_group)
-    g_head = np.searchsorted(row_group, np.arange(len(gid)))
-    g_tail = np.searchsorted(row_group, np.arange(len(gid)), side="right") - 1
-    g_part = part[rows[g_head]]
-    base = cum_m[first_vertex[g_part]]
-    return {
-        "part": g_part,
-        "country": group_country[gid],
-        "length_km": lengths_km_array(geometry, what="lines"),
-        "start_km": (chain[rows[g_head]] - base) / 1000.0,
-        "end_km": (chain[rows[g_tail]] - base) / 1000.0,
-        "geometry": geometry,
-    }
+    g_first = np.searchsorted(group, np.arange(group[-1] + 1))
+    g_last = np.searchsorted(group, np.arange(group[-1] + 1), side="right") - 1
+    g_country = country[g_first]
+    good = g_country >= 0
+    g_head, g_tail = head[g_first[good]], tail[g_last[good]]
+    return (
+        piece_part[g_first[good]],
+        g_country[good],
+        chain[g_head],
+        chain[g_tail],
+        xy[g_head],
+        xy[g_tail],
+    )
 
 
 def _border_chunks(polygons: NDArrayObj, size: int = 16) -> NDArrayObj:
@@ -285,7 +378,8 @@ def border_crossings(
     x
         Lines, as for :func:`split_by_country`.
     boundaries
-        Country polygons; default: the embedded Natural Earth boundaries.
+        Country polygons; default: the embedded Natural Earth boundaries (made ready once and
+        cached, as for :func:`split_by_country`).
     gates
         Border gates (points with ``id``, ``name`` and ``countries``); default: the embedded
         :func:`corridors.border_gates`. Gates between the same two countries are preferred.
@@ -296,7 +390,8 @@ def border_crossings(
     -------
     geopandas.GeoDataFrame
         One row per crossing, in order along each line: ``line``, ``from_iso3``, ``to_iso3``,
-        ``chainage_km``, ``gate_id``, ``gate_name``, ``gate_distance_km`` and the Point.
+        ``chainage_km``, ``gate_id``, ``gate_name``, ``gate_distance_km`` and the Point where the
+        line meets the border. A missing or empty row has none.
 
     Examples
     --------
@@ -345,13 +440,12 @@ def _nearest_gates(
     _, _, dist_m = geod().inv(cc[:, 0], cc[:, 1], gg[:, 0], gg[:, 1])
     dist = dist_m.reshape(n, len(g)) / 1000.0
     if "countries" in gates.columns:
-        pairs = [
-            frozenset(v) if isinstance(v, list | tuple) else frozenset() for v in gates["countries"]
-        ]
-        wanted = [
-            frozenset(p) for p in zip(crossings["from_iso3"], crossings["to_iso3"], strict=True)
-        ]
-        match = np.array([[w == p for p in pairs] for w in wanted])
+        # gates between the two countries of a crossing are preferred, when there are any
+        pair = _pair_keys(gates["countries"].to_numpy(dtype=object))
+        a = crossings["from_iso3"].to_numpy(dtype=str)
+        b = crossings["to_iso3"].to_numpy(dtype=str)
+        wanted = np.char.add(np.char.add(np.where(a < b, a, b), "|"), np.where(a < b, b, a))
+        match = wanted[:, None] == pair[None, :]
         has = match.any(axis=1, keepdims=True)
         dist_pref = np.where(has & ~match, np.inf, dist)
     else:
@@ -360,3 +454,16 @@ def _nearest_gates(
     ids = gates["id"].to_numpy() if "id" in gates.columns else gates.index.to_numpy()
     names = gates["name"].to_numpy() if "name" in gates.columns else ids
     return ids[best], names[best], dist[np.arange(n), best]
+
+
+def _pair_keys(countries: NDArrayObj) -> NDArrayObj:
+    """The set of countries of each gate as one sorted ``"A|B"`` key (``""`` when unknown)."""
+    return np.array(
+        [
+            "|".join(sorted({str(c) for c in v}))
+            if isinstance(v, list | tuple | np.ndarray)
+            else ""
+            for v in countries
+        ],
+        dtype=str,
+    )

@@ -1,10 +1,17 @@
-"""The ``Corridor`` model: one route with its sections, stations, structures and figures."""
+"""The ``Corridor`` model: one route with its sections, stations, structures and figures.
+
+The model sits on the loader (:mod:`corridors._data`, :mod:`corridors._schema`) and knows
+nothing of the layers above it: measuring, checking, routing, maps and exports take a
+``Corridor``, never the reverse. :meth:`Corridor.to_file` delegates to the writer the exporter
+registers with :func:`set_file_writer` (:func:`corridors.export`), so the model does not import
+the exporter.
+"""
 
 from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +20,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from corridors import _data
+from corridors import _data, _schema, settings
 from corridors._coerce import WGS84, check_lonlat, geometry_array
+from corridors._text import match_key, name_keys, slugify
 from corridors.errors import (
     CorridorsError,
     CRSError,
@@ -23,7 +31,7 @@ from corridors.errors import (
     UnknownIdError,
 )
 
-__all__ = ["Corridor"]
+__all__ = ["Corridor", "set_file_writer"]
 
 STATION_KINDS = ("station", "freight-station", "junction")
 STRUCTURE_KINDS = ("tunnel", "bridge")
@@ -104,7 +112,7 @@ class Corridor:
         if path.suffix.lower() in {".geojson", ".json"}:
             doc = _data.read_json(path)
             if isinstance(doc, Mapping) and "corridor" in doc:
-                parsed = _data.validate_corridor(doc, path.name)
+                parsed = _schema.validate_corridor(doc, path.name)
                 meta = parsed["meta"]
                 return cls(id or meta["id"], name or meta["name"], parsed["features"], meta)
             if (
@@ -183,7 +191,7 @@ class Corridor:
         out["id"] = np.where(
             lines,
             [f"section-{i + 1}" for i in range(n)],
-            [_slug(nm) or f"point-{i + 1}" for i, nm in enumerate(names)],
+            [slugify(nm) or f"point-{i + 1}" for i, nm in enumerate(names)],
         )
         out["name"] = names.where(names.notna(), out["id"])
         out["role"] = np.where(lines, "main", None)
@@ -223,11 +231,11 @@ class Corridor:
         UnknownIdError
             With the closest ids as suggestions.
         """
-        wanted = _normal(str(key))
+        wanted = match_key(str(key))
         for i, row in self.stations.iterrows():
             names = row.get("names")
             local = list(names.values()) if isinstance(names, Mapping) else []
-            keys = {_normal(str(row["id"])), *_name_keys(str(row["name"])), *map(_normal, local)}
+            keys = {match_key(str(row["id"])), *name_keys(str(row["name"])), *map(match_key, local)}
             if wanted in keys:
                 return self.stations.loc[i]
         raise UnknownIdError(f"station on {self.id}", key, self.stations["id"].tolist())
@@ -245,10 +253,11 @@ class Corridor:
     def to_file(self, path: str | Path) -> Any:
         """Write every feature to GeoJSON, GeoPackage, GeoParquet or KML, by the extension.
 
-        ``.geojson``/``.json``, ``.gpkg``, ``.parquet``/``.geoparquet`` or ``.kml``, written
-        atomically. Each row keeps its figures and sources; the corridor's own name, sources and
-        figures are added to every row as ``corridor_name``, ``corridor_sources`` and
-        ``corridor_figures``. Lists and dicts are written as JSON text (``json.loads`` them back).
+        The same as ``corridors.export(corridor, path)``: ``.geojson``/``.json``, ``.gpkg``,
+        ``.parquet``/``.geoparquet`` or ``.kml``, written atomically. Each row keeps its figures
+        and sources; the corridor's own name, sources and figures are added to every row as
+        ``corridor_name``, ``corridor_sources`` and ``corridor_figures``. Lists and dicts are
+        written as JSON text (``json.loads`` them back).
 
         Returns
         -------
@@ -267,9 +276,9 @@ class Corridor:
         >>> import corridors
         >>> corridors.load("china-laos-railway").to_file("clr.gpkg")  # doctest: +SKIP
         """
-        from corridors import _export
-
-        return _export.write(self.to_geodataframe(), path, name=self.name, meta=self.meta)
+        if _file_writer is None:  # pragma: no cover - `import corridors` registers the exporter
+            raise CorridorsError("no file writer is registered; import corridors first")
+        return _file_writer(self, path)
 
     @property
     def __geo_interface__(self) -> dict[str, Any]:
@@ -306,6 +315,20 @@ class Corridor:
         )
 
 
+#: What :meth:`Corridor.to_file` calls: set by the exporter (corridors._export) when imported.
+_file_writer: Callable[[Corridor, str | Path], Any] | None = None
+
+
+def set_file_writer(writer: Callable[[Corridor, str | Path], Any]) -> None:
+    """Make :meth:`Corridor.to_file` call ``writer(corridor, path)``.
+
+    The exporter registers :func:`corridors.export` here when it is imported (``import
+    corridors`` does), so that the model need not import the exporter, which sits above it.
+    """
+    global _file_writer
+    _file_writer = writer
+
+
 def _sorted(gdf: gpd.GeoDataFrame, by: list[str]) -> gpd.GeoDataFrame:
     if len(gdf) and all(c in gdf.columns for c in by):
         gdf = gdf.sort_values(by, kind="stable", na_position="last")
@@ -316,32 +339,6 @@ def _first(gdf: pd.DataFrame, column: str) -> Any:
     if column in gdf.columns and gdf[column].notna().any():
         return gdf[column].dropna().iloc[0]
     return None
-
-
-def _normal(text: str) -> str:
-    """Case- and punctuation-free form of a name: "Ning'er" -> "ning er"."""
-    return " ".join("".join(c if c.isalnum() else " " for c in text.casefold()).split())
-
-
-def _name_keys(name: str) -> set[str]:
-    """The forms a station name is known by: with and without "station" and bracketed parts."""
-    base = _normal(name)
-    keys = {base}
-    for suffix in (" freight station", " railway station", " station"):
-        if base.endswith(suffix):
-            keys.add(base.removesuffix(suffix))
-    if "(" in name:
-        outer, _, inner = name.partition("(")
-        inner = inner.partition(")")[0]
-        keys |= {_normal(outer), _normal(inner)}
-        keys |= {k.removesuffix(" station") for k in (_normal(outer), _normal(inner))}
-    return keys
-
-
-def _slug(text: Any) -> str:
-    if not isinstance(text, str):
-        return ""
-    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
 def _figures(corridor_id: str, own: list[dict[str, Any]], features: pd.DataFrame) -> pd.DataFrame:
@@ -365,13 +362,10 @@ def _main_line(sections: gpd.GeoDataFrame) -> shapely.Geometry:
     if len(main) == 0:
         main = sections
     geoms = geometry_array(main.geometry)
-    coords, owner = shapely.get_coordinates(geoms, return_index=True)
-    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-    joined = np.ones(len(coords), dtype=bool)
-    first, last = coords[starts[1:]], coords[starts[1:] - 1]
-    touching = np.hypot(*(first - last).T) < 1e-9
-    if touching.all():
-        joined[starts[1:]] = False
-        return shapely.LineString(coords[joined])
-    merged = shapely.line_merge(shapely.union_all(geoms))
-    return merged
+    if (_schema.join_gaps_deg(geoms) <= settings.join_tolerance_deg).all():
+        # each section's first vertex is (within the tolerance) the previous one's last: drop it
+        coords, owner = shapely.get_coordinates(geoms, return_index=True)
+        first_vertex = np.r_[True, owner[1:] != owner[:-1]]
+        first_vertex[0] = False
+        return shapely.LineString(coords[~first_vertex])
+    return shapely.line_merge(shapely.union_all(geoms))

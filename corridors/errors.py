@@ -18,6 +18,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from corridors._text import slugify
+
 __all__ = [
     "CRSError",
     "CoordinateError",
@@ -36,7 +38,7 @@ class CorridorsError(Exception):
 
 
 class UnknownIdError(CorridorsError, KeyError):
-    """An id or name that is not in the catalogue, with close matches as suggestions.
+    """An id or name that is not known (a corridor, station, layer, ...), with close matches.
 
     Parameters
     ----------
@@ -67,7 +69,7 @@ class UnknownIdError(CorridorsError, KeyError):
 
 def _closest(key: str, known: list[str]) -> list[str]:
     """Up to three close matches, dropping those much further than the best one."""
-    slug = "-".join(key.casefold().replace("_", " ").split())  # "Luang Prabng" -> "luang-prabng"
+    slug = slugify(key)  # "Luang Prabng" -> "luang-prabng"
     scored = {
         m: max(difflib.SequenceMatcher(None, k, m).ratio() for k in (key, slug)) for m in known
     }

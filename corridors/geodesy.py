@@ -3,63 +3,44 @@
 Everything here is vectorised: coordinates are flattened once with
 ``shapely.get_coordinates(..., return_index=True)``, measured with one call to PROJ's geodesic
 (``pyproj.Geod.inv``) and summed per geometry with ``np.bincount``. No Python loop runs over
-geometries or vertices. This module knows nothing of the catalogue: it takes geometries,
-GeoSeries, GeoDataFrames or anything with a ``to_geoseries()`` method (such as a ``Corridor``).
+geometries or vertices. Chainage, offsets, points at a chainage and substrings are thin wrappers
+over the batch line-referencing core, :class:`corridors._lines.Lines`. This module knows nothing
+of the catalogue: it takes geometries, GeoSeries, GeoDataFrames or anything with a
+``to_geoseries()`` method (such as a ``Corridor``). A null or empty row of a GeoSeries or
+GeoDataFrame gives NaN for that row.
 """
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-from corridors import settings
-from corridors._coerce import (
-    WGS84,
-    check_lonlat,
-    geometry_array,
-    single_line,
-    to_geoseries,
-)
+from corridors._coerce import check_lonlat, geometry_array, single_line
+from corridors._lines import Lines, as_batch
+from corridors._lines import geod as geod  # the cached Geod lives in the core; re-exported
+from corridors._lines import segment_lengths_m as segment_lengths_m
 from corridors.errors import GeometryError
 
 __all__ = ["chainage_km", "length_km", "offset_km", "point_at_km"]
 
 
-@cache
-def _geod(ellipsoid: str) -> pyproj.Geod:
-    return pyproj.Geod(ellps=ellipsoid)
-
-
-def geod() -> pyproj.Geod:
-    """Return the ``pyproj.Geod`` for ``settings.ellipsoid`` (cached)."""
-    return _geod(settings.ellipsoid)
-
-
-def segment_lengths_m(coords: NDArray[np.float64], seg: NDArray[np.intp]) -> NDArray[np.float64]:
-    """Geodesic length in m from vertex ``seg[i]`` to ``seg[i] + 1``, in one PROJ call.
-
-    The four coordinate arrays are fresh contiguous copies, so PROJ may write into them in place
-    instead of copying them again.
-    """
-    lon1, lat1 = coords[seg, 0], coords[seg, 1]
-    lon2, lat2 = coords[seg + 1, 0], coords[seg + 1, 1]
-    _, _, dist_m = geod().inv(lon1, lat1, lon2, lat2, inplace=True)
-    return np.asarray(dist_m)
-
-
-def lengths_km_array(geoms: NDArray[np.object_], *, what: str = "geometry") -> NDArray[np.float64]:
+def lengths_km_array(
+    geoms: NDArray[np.object_],
+    *,
+    what: str = "geometry",
+    nonfinite: Literal["raise", "nan"] = "raise",
+) -> NDArray[np.float64]:
     """Geodesic length in km of each geometry in a NumPy array of lon/lat geometries.
 
     Lines are measured along their vertices, polygons along their rings, points are 0.
     Multi-part geometries are summed part by part, never joining one part's end to the next
-    part's start.
+    part's start. Missing and empty geometries measure 0. A geometry with NaN or infinite
+    coordinates raises :class:`CoordinateError`, or measures NaN with ``nonfinite="nan"``.
     """
     n = len(geoms)
     types = shapely.get_type_id(geoms)
@@ -73,13 +54,25 @@ def lengths_km_array(geoms: NDArray[np.object_], *, what: str = "geometry") -> N
     else:  # only simple geometries: skip the copy into parts
         parts, part_owner = geoms, None
     coords, vertex_part = shapely.get_coordinates(parts, return_index=True)
+    bad_owner = None
+    if nonfinite == "nan" and not np.isfinite(coords).all():
+        bad_part = np.zeros(len(parts), dtype=bool)
+        bad_part[vertex_part[~np.isfinite(coords).all(axis=1)]] = True
+        keep = ~bad_part[vertex_part]
+        coords, vertex_part = coords[keep], vertex_part[keep]
+        bad_owner = np.flatnonzero(bad_part)
+        if part_owner is not None:
+            bad_owner = part_owner[bad_owner]
     check_lonlat(coords, what=what)
     seg = np.flatnonzero(vertex_part[1:] == vertex_part[:-1])
     dist_m = segment_lengths_m(coords, seg)
     seg_owner = vertex_part[seg]
     if part_owner is not None:
         seg_owner = part_owner[seg_owner]
-    return np.bincount(seg_owner, weights=dist_m, minlength=n) / 1000.0
+    km = np.bincount(seg_owner, weights=dist_m, minlength=n) / 1000.0
+    if bad_owner is not None:
+        km[bad_owner] = np.nan
+    return km
 
 
 @overload
@@ -107,57 +100,35 @@ def length_km(x: Any) -> float | pd.Series:
     >>> round(corridors.length_km(shapely.LineString([(0, 0), (1, 0)])), 3)
     111.319
     """
-    series = to_geoseries(x)
-    km = lengths_km_array(geometry_array(series))
+    series = as_batch(x)
     if isinstance(x, gpd.GeoSeries | gpd.GeoDataFrame):
+        geoms = geometry_array(series)
+        km = lengths_km_array(geoms, nonfinite="nan")
+        km[shapely.is_missing(geoms)] = np.nan
         return pd.Series(km, index=series.index, name="length_km")
-    return float(km.sum())
+    return float(lengths_km_array(geometry_array(series)).sum())
 
 
 class LocatedPoints:
-    """Where points fall on a line: chainage along it and distance from it, in km."""
+    """Where points fall on a line: chainage along it and distance from it, in km.
+
+    A thin wrapper over :meth:`corridors._lines.Lines.locate` for one line; a missing or empty
+    point gives NaN.
+    """
 
     def __init__(self, line: shapely.LineString, points: NDArray[np.object_]) -> None:
-        coords = shapely.get_coordinates(line)
-        pts = shapely.get_coordinates(points)
-        if len(pts) != len(points):
+        points = np.asarray(points, dtype=object)
+        if not np.isin(shapely.get_type_id(points), [-1, 0]).all():
             raise ValueError("points must be Point geometries")
-        check_lonlat(pts, what="points")
-        g = geod()
-        az, _, seg_m = g.inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
-        cum_m = np.concatenate([[0.0], np.cumsum(seg_m)])
-        # Locate on a local azimuthal equidistant plane centred on the line: good enough to find
-        # the segment and the fraction along it; the chainage itself is then geodesic.
-        lon0, lat0 = shapely.get_coordinates(line.interpolate(0.5, normalized=True))[0]
-        to_plane = _aeqd(round(float(lon0), 3), round(float(lat0), 3))
-        xy = np.column_stack(to_plane.transform(coords[:, 0], coords[:, 1]))
-        pxy = np.column_stack(to_plane.transform(pts[:, 0], pts[:, 1]))
-        plane_line = shapely.LineString(xy)
-        along = shapely.line_locate_point(plane_line, shapely.points(pxy))
-        plane_cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
-        seg = np.clip(np.searchsorted(plane_cum, along, side="right") - 1, 0, len(seg_m) - 1)
-        seg_len = plane_cum[seg + 1] - plane_cum[seg]
-        frac = np.divide(
-            along - plane_cum[seg], seg_len, out=np.zeros_like(along), where=seg_len > 0
-        )
-        frac = np.clip(frac, 0.0, 1.0)
-        self.chainage_km = (cum_m[seg] + frac * seg_m[seg]) / 1000.0
-        foot_lon, foot_lat, _ = g.fwd(coords[seg, 0], coords[seg, 1], az[seg], frac * seg_m[seg])
-        _, _, off_m = g.inv(pts[:, 0], pts[:, 1], foot_lon, foot_lat)
-        self.offset_km = np.asarray(off_m) / 1000.0
-        self.length_km = cum_m[-1] / 1000.0
-
-
-@cache
-def _aeqd(lon0: float, lat0: float) -> pyproj.Transformer:
-    crs = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m")
-    return pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
+        lines = Lines(np.array([line], dtype=object), what="line")
+        self.chainage_km, self.offset_km = lines.locate(0, points)
+        self.length_km = float(lines.length_km[0])
 
 
 def _points(points: Any) -> tuple[NDArray[np.object_], pd.Index | None]:
-    series = to_geoseries(points, what="points")
+    series = as_batch(points, what="points")
     geoms = geometry_array(series)
-    if not (shapely.get_type_id(geoms) == 0).all():
+    if not np.isin(shapely.get_type_id(geoms), [-1, 0]).all():
         raise GeometryError("points must all be Point geometries")
     keep_index = isinstance(points, gpd.GeoSeries | gpd.GeoDataFrame)
     return geoms, (series.index if keep_index else None)
@@ -190,7 +161,8 @@ def chainage_km(line: Any, points: Any) -> float | NDArray[np.float64] | pd.Seri
         One continuous line: a LineString in lon/lat, a ``Corridor``, or a one-row GeoSeries or
         GeoDataFrame with a CRS.
     points
-        A Point, a sequence of Points, or a GeoSeries/GeoDataFrame of points with a CRS.
+        A Point, a sequence of Points, or a GeoSeries/GeoDataFrame of points with a CRS (a
+        missing or empty row gives NaN).
 
     Returns
     -------
@@ -228,7 +200,7 @@ def offset_km(line: Any, points: Any) -> float | NDArray[np.float64] | pd.Series
 def point_at_km(line: Any, km: ArrayLike) -> shapely.Point | NDArray[np.object_]:
     """Points at the given geodesic chainage(s) along ``line``, in lon/lat.
 
-    Chainages outside ``[0, length]`` are clipped to the line's ends.
+    Chainages outside ``[0, length]`` are clipped to the line's ends; a NaN gives an empty Point.
 
     Examples
     --------
@@ -237,16 +209,8 @@ def point_at_km(line: Any, km: ArrayLike) -> shapely.Point | NDArray[np.object_]
     >>> round(corridors.point_at_km(line, 111.319491).x, 6)
     1.0
     """
-    geom = single_line(line)
-    coords = shapely.get_coordinates(geom)
-    g = geod()
-    az, _, seg_m = g.inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
-    cum_m = np.concatenate([[0.0], np.cumsum(seg_m)])
-    target = np.clip(np.atleast_1d(np.asarray(km, dtype=float)) * 1000.0, 0.0, cum_m[-1])
-    seg = np.clip(np.searchsorted(cum_m, target, side="right") - 1, 0, len(seg_m) - 1)
-    lon, lat, _ = g.fwd(coords[seg, 0], coords[seg, 1], az[seg], target - cum_m[seg])
-    pts = shapely.points(np.column_stack([lon, lat]))
-    return pts[0] if np.ndim(km) == 0 else pts
+    lines = Lines(np.array([single_line(line)], dtype=object), what="line")
+    return lines.interpolate(0, np.asarray(km, dtype=float))
 
 
 def substring_km(line: Any, start_km: float, end_km: float) -> shapely.LineString:
@@ -259,12 +223,5 @@ def substring_km(line: Any, start_km: float, end_km: float) -> shapely.LineStrin
     >>> round(g.length_km(part), 6)
     100.0
     """
-    geom = single_line(line)
-    coords = shapely.get_coordinates(geom)
-    seg = np.arange(len(coords) - 1)
-    cum_km = np.concatenate([[0.0], np.cumsum(segment_lengths_m(coords, seg))]) / 1000.0
-    a, b = sorted((float(start_km), float(end_km)))
-    ends = point_at_km(geom, [a, b])
-    inner = coords[(cum_km > a) & (cum_km < b)]
-    xy = np.vstack([shapely.get_coordinates(ends[0]), inner, shapely.get_coordinates(ends[1])])
-    return shapely.LineString(xy)
+    lines = Lines(np.array([single_line(line)], dtype=object), what="line")
+    return lines.cut(0, float(start_km), float(end_km))[0]

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -65,6 +64,7 @@ from corridors import _osm_io, settings
 from corridors._coerce import WGS84, check_lonlat
 from corridors._osm_chain import Chain, Gap, chain_ways, simplify_line, station_yards
 from corridors._osm_io import _Node, _OsmData, _Way
+from corridors._text import match_key, slugify
 from corridors.corridor import Corridor
 from corridors.errors import (
     CoordinateError,
@@ -127,8 +127,6 @@ _LOCAL_TAGS = (*_STRUCTURE_TAGS, "layer")
 _NAME_KEYS = ("name", "official_name", "alt_name", "int_name")
 _STATUS = {"construction": "under-construction", "proposed": "proposed"}
 _GONE = {"disused", "abandoned", "razed", "dismantled"}
-#: Station nodes farther than this (km) from the line are left out.
-STATION_KM = 1.0
 #: The error estimate given to OSM geometry, km (mapped from imagery and GPS traces).
 ERROR_KM = 0.05
 
@@ -609,14 +607,6 @@ def _is_station(t: Mapping[str, str]) -> bool:
     return _any_tag(t, STATION_TAGS)
 
 
-def _normal(text: str) -> str:
-    """Case-, dash- and space-insensitive form: "Boten – Vientiane" -> "boten-vientiane"."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = re.sub(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d-]", "-", text)
-    text = re.sub(r"\s*-\s*", "-", text)
-    return " ".join(text.split())
-
-
 def _names_of(t: Mapping[str, str]) -> list[str]:
     return [v for k, v in t.items() if k in _NAME_KEYS or k.startswith("name:")]
 
@@ -714,7 +704,6 @@ def _query_overpass(
 ) -> tuple[_OsmData, str]:
     """Ask Overpass through OSMnx; the only code here that touches the network."""
     import osmnx as ox
-    from osmnx._errors import InsufficientResponseError
 
     query_tags = _query_tags(kind, tags)
     where = f"Overpass bbox {box}" if box is not None else f"Overpass place {place!r}"
@@ -725,11 +714,13 @@ def _query_overpass(
             gdf = ox.features_from_bbox(box, tags=query_tags)
         else:
             gdf = ox.features_from_place(place, tags=query_tags)
-    except InsufficientResponseError:
-        raise GeometryError(
-            f"{where}: Overpass found nothing matching {_describe(kind, tags)}"
-        ) from None
     except (OSError, ValueError, TypeError) as err:
+        # OSMnx raises its InsufficientResponseError (a ValueError, not public API) when
+        # Overpass has nothing: known by its class name, without importing osmnx internals
+        if type(err).__name__ == "InsufficientResponseError":
+            raise GeometryError(
+                f"{where}: Overpass found nothing matching {_describe(kind, tags)}"
+            ) from None
         hint = (
             "; a line's name is not a place: give bbox=(west, south, east, north) and the name"
             if box is None and isinstance(err, TypeError)
@@ -767,13 +758,13 @@ def _from_features(gdf: gpd.GeoDataFrame) -> _OsmData:
 
 # -- building the corridor -----------------------------------------------------------------------
 def _name_filter(data: _OsmData, name: str) -> list[_Way]:
-    wanted = _normal(name)
+    wanted = match_key(name)
     keep = []
     for w in data.ways:
         names = _names_of(w.tags) + [
             n for rel in data.relation_names.get(w.osm_id, []) for n in _names_of(rel)
         ]
-        if any(wanted in _normal(n) for n in names):
+        if any(wanted in match_key(n) for n in names):
             keep.append(w)
     return keep
 
@@ -853,7 +844,7 @@ def _build(
         crs=WGS84,
     )
     corridor_name = _weighted_mode(way_table["name"], way_table["length_km"]) or name
-    cid = id or _slug(corridor_name) or f"osm-{kind}"
+    cid = id or slugify(corridor_name, ascii_only=True) or f"osm-{kind}"
     corridor_name = corridor_name or cid
     common = {"mode": mode, "sources": SOURCE, "accuracy": "traced", "error_km": ERROR_KM}
 
@@ -965,7 +956,7 @@ def _locate_ways(
 
 
 def _stations(nodes: list[_Node], chains: list[shapely.LineString]) -> list[dict[str, Any]]:
-    """Station nodes within ``STATION_KM`` of the line, in order along it, one per name."""
+    """Station nodes within ``settings.osm_station_km`` of the line, in order, one per name."""
     if not nodes:
         return []
     pts = shapely.points([(n.lon, n.lat) for n in nodes])
@@ -987,7 +978,7 @@ def _stations(nodes: list[_Node], chains: list[shapely.LineString]) -> list[dict
         }
     )
     table["railway"] = [n.tags.get("railway") in STATION_TAGS["railway"] for n in nodes]
-    table = table[table["km"] <= STATION_KM]
+    table = table[table["km"] <= settings.osm_station_km]
     # one station per name: the node tagged railway=station/halt if any, else the nearest
     ids = table.groupby("name")["i"].agg(lambda i: [nodes[k].osm_id for k in i])
     table = table.sort_values(["railway", "km"], ascending=[False, True], kind="stable")
@@ -1109,16 +1100,3 @@ def _weighted_mode(
 
 def _freeze(names: Mapping[str, str]) -> tuple[tuple[str, str], ...] | None:
     return tuple(sorted(names.items())) or None
-
-
-def _slug(text: str | None) -> str:
-    """ASCII id from a name: "Boten–Vientiane Railway" -> "boten-vientiane-railway"."""
-    if not text:
-        return ""
-    chars = []
-    for c in unicodedata.normalize("NFKD", text).lower():
-        if c.isascii() and c.isalnum():
-            chars.append(c)
-        elif not unicodedata.combining(c):
-            chars.append(" ")
-    return "-".join("".join(chars).split())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import itertools
 import math
+import sys
 import weakref
 
 import networkx as nx
@@ -386,3 +387,97 @@ def test_no_path_raises_no_route_error(towns):
         "Vang Vieng",
         "Luang Prabang",
     ]
+
+
+# -- best paths: cost, nodes and the edges they run on ----------------------------------------
+
+
+def hop_weights(G, u, v):
+    """(position in G.edges, weight) of every edge u → v, in G.edges order (missing costs 1)."""
+    if G.is_multigraph():
+        listed = list(G.edges(keys=True, data="length", default=1))
+    else:
+        listed = list(G.edges(data="length", default=1))
+    out = []
+    for i, e in enumerate(listed):
+        a, b, w = e[0], e[1], e[-1]
+        if (a, b) == (u, v) or (not G.is_directed() and (b, a) == (u, v)):
+            out.append((i, w))
+    return out
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(G=graphs(), data=st.data())
+def test_best_path_costs_what_networkx_says_and_names_the_lightest_edges(G, data):
+    nodes = list(G)
+    sources = data.draw(st.lists(st.sampled_from(nodes), min_size=1, max_size=4))
+    targets = data.draw(st.lists(st.sampled_from(nodes), min_size=1, max_size=4))
+    reach = nx.multi_source_dijkstra_path_length(G, set(sources), weight="length")
+    costs = [reach.get(t, math.inf) for t in targets]
+    found = _csgraph.best_path(G, sources, targets, weight="length")
+    if min(costs) == math.inf:
+        assert found is None
+        return
+    assert found.cost == min(costs)
+    assert found.nodes[0] in sources
+    assert found.nodes[-1] == targets[costs.index(min(costs))]  # the first of equal targets
+    assert len(found.edges) == len(found.nodes) - 1
+    total = 0.0
+    for (u, v), e in zip(itertools.pairwise(found.nodes), found.edges, strict=True):
+        candidates = hop_weights(G, u, v)
+        lightest = min(w for _, w in candidates)
+        assert int(e) == next(i for i, w in candidates if w == lightest)
+        total += lightest
+    assert total == found.cost  # summed along the path, as Dijkstra does
+
+
+def test_best_path_from_several_sources_to_several_targets():
+    G = nx.MultiDiGraph()
+    G.add_edge("a", "x", length=5.0)
+    G.add_edge("b", "x", length=2.0)
+    G.add_edge("x", "t1", length=4.0)
+    G.add_edge("x", "t2", length=1.0, name="slow")
+    G.add_edge("x", "t2", length=1.0, name="same weight, listed second")
+    found = _csgraph.best_path(G, ["a", "b"], ["t1", "t2"])
+    assert (found.cost, found.nodes) == (3.0, ["b", "x", "t2"])
+    listed = list(G.edges(keys=True, data="name"))
+    assert [listed[i][:3] for i in found.edges] == [("b", "x", 0), ("x", "t2", 0)]
+    assert _csgraph.best_path(G, ["t1"], ["a"]) is None
+    assert _csgraph.best_path(G, [], ["a"]) is None
+    assert _csgraph.best_path(G, "x", "x").nodes == ["x"]
+
+
+def test_best_path_follows_an_edit_and_reuses_the_cached_matrix():
+    G = nx.MultiDiGraph()
+    G.add_edge(1, 2, length=3.0)
+    G.add_edge(2, 3, length=3.0)
+    assert _csgraph.best_path(G, [1], [3]).nodes == [1, 2, 3]
+    first = cached_matrix(G)
+    _csgraph.best_path(G, [2], [3])
+    distance_matrix(G, [1])
+    assert cached_matrix(G) is first  # one conversion serves both
+    G.add_edge(1, 3, length=1.0)
+    found = _csgraph.best_path(G, [1], [3])
+    assert found.nodes == [1, 3]
+    assert list(G.edges(keys=True))[int(found.edges[0])] == (1, 3, 0)
+    assert cached_matrix(G) is not first
+
+
+def test_the_conversion_reads_only_the_public_graph_api():
+    class Recorded(nx.MultiDiGraph):
+        """A graph whose adjacency is read only through G.adjacency() and G.edges."""
+
+        def __getattribute__(self, name):
+            if (
+                name in {"_adj", "_succ", "_pred", "_node"}
+                and sys._getframe(1).f_globals.get("__name__") == "corridors._csgraph"
+            ):
+                raise AssertionError(f"corridors._csgraph read G.{name}")
+            return super().__getattribute__(name)
+
+    G = Recorded()
+    G.add_edge("a", "b", length=2.0)
+    G.add_edge("a", "b", length=1.0)
+    G.add_edge("b", "c", length=1.0)
+    assert distance_matrix(G, ["a"]).loc["a"].tolist() == [0.0, 1.0, 2.0]
+    assert shortest_path_nodes(G, "a", "c") == ["a", "b", "c"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import warnings
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -11,6 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import corridors
+from corridors import borders
 
 
 def test_a_line_across_two_countries(two_countries):
@@ -87,7 +91,7 @@ walks = st.tuples(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(walks)
 def test_pieces_sum_to_the_whole_and_crossings_count_sign_changes(two_countries, walk):
     # Random walks with steps up to ~20 km, like real traced lines: the cut point found on the
@@ -168,3 +172,87 @@ def test_split_agrees_with_geopandas_overlay_on_the_real_borders():
     assert set(ours.index) == set(theirs.index)
     assert np.allclose(ours.sort_index(), theirs.sort_index(), rtol=1e-6, atol=1e-6)
     assert (ours.groupby(level=0).size() > 1).sum() > 20  # many lines really cross a border
+
+
+def _batch_with_bad_rows(n: int = 20_000) -> tuple[gpd.GeoSeries, dict[int, str]]:
+    """``n`` short random lines over the region, four of them bad in different ways."""
+    rng = np.random.default_rng(3)
+    start = np.column_stack([rng.uniform(99, 108, n), rng.uniform(14, 24, n)])
+    end = start + rng.uniform(-0.3, 0.3, (n, 2))
+    geoms = shapely.linestrings(np.stack([start, end], axis=1))
+    bad = {10: "missing", 20: "empty", 30: "one point twice", 40: "NaN coordinate"}
+    geoms[10] = None
+    geoms[20] = shapely.LineString()
+    geoms[30] = shapely.LineString([(102.13, 19.89), (102.13, 19.89)])  # invalid for GEOS
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # shapely warns on NaN coordinates
+        geoms[40] = shapely.LineString([(102.6, 18.0), (np.nan, 18.5)])
+    return gpd.GeoSeries(geoms, crs="EPSG:4326"), bad
+
+
+def test_a_big_batch_with_bad_rows_finishes_and_leaves_the_good_rows_alone():
+    lines, bad = _batch_with_bad_rows()
+    good = lines.drop(index=list(bad))
+    pieces = corridors.split_by_country(lines)
+    want = corridors.split_by_country(good)
+    got = pieces[~pieces["line"].isin(list(bad))].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(got.drop(columns="geometry")), pd.DataFrame(want.drop(columns="geometry"))
+    )
+    # no pieces for a missing, empty or NaN row; the one-point line is Luang Prabang, Laos
+    assert set(pieces["line"]) & set(bad) == {30}
+    assert pieces.loc[pieces["line"] == 30, ["iso3", "length_km"]].values.tolist() == [["LAO", 0]]
+    crossings = corridors.border_crossings(lines)
+    assert not set(crossings["line"]) & set(bad)
+    assert len(crossings) == len(corridors.border_crossings(good)) > 100
+
+
+def test_the_border_index_is_built_once_per_boundaries_and_follows_changes(
+    two_countries, monkeypatch
+):
+    built = []
+
+    class Counting(borders._BorderIndex):
+        def __init__(self, *args, **kwargs):
+            built.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(borders, "_BorderIndex", Counting)
+    b = two_countries.copy()
+    line = shapely.LineString([(101, 20), (103, 20)])
+    corridors.split_by_country(line, b)
+    corridors.border_crossings(line, b, gates=_gates())
+    corridors.split_by_country(gpd.GeoSeries([line, line], crs=4326), b)
+    assert len(built) == 1
+    # changed in place: the index follows the names and the polygons
+    b.loc[0, "iso3"] = "ZZZ"
+    assert corridors.split_by_country(line, b)["iso3"].tolist() == ["ZZZ", "BBB"]
+    b.loc[1, "geometry"] = shapely.box(102.5, 10, 114, 30)
+    pieces = corridors.split_by_country(line, b)
+    assert pieces["iso3"].tolist() == ["ZZZ", "BBB"]
+    assert pieces["start_km"].iloc[1] == pytest.approx(
+        corridors.length_km(shapely.LineString([(101, 20), (102.5, 20)])), rel=1e-9
+    )
+    assert len(built) == 3
+    # the cached index goes with its frame
+    key = (id(b), "iso3")
+    assert key in borders._CACHE
+    del b
+    gc.collect()
+    assert key not in borders._CACHE
+
+
+def test_a_check_builds_the_default_border_index_at_most_once(monkeypatch):
+    built = []
+
+    class Counting(borders._BorderIndex):
+        def __init__(self, *args, **kwargs):
+            built.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(borders, "_BorderIndex", Counting)
+    borders._default_index.cache_clear()
+    corridors.check("china-laos-railway")
+    corridors.border_crossings(corridors.load("china-laos-railway"))
+    assert len(built) == 1
+    assert borders._index(None, "iso3") is borders._index(None, "iso3")

@@ -1,10 +1,14 @@
-"""The command line, run as users run it: a real subprocess, with exit codes and stderr."""
+"""The command line: exit codes, stdout and stderr, in-process through ``corridors.cli.main``.
+
+A few end-to-end tests (marked ``slow``) run ``python -m corridors.cli`` as users run it.
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import shapely
@@ -14,9 +18,13 @@ import corridors
 from corridors.cli import main
 
 ROUTE = [[101.60, 21.40], [101.68, 21.20], [101.70, 21.00]]
+CLR_DATA = (
+    Path(__file__).resolve().parent.parent / "geodata" / "corridors" / "china-laos-railway.geojson"
+)
 
 
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
+    """The command in its own process."""
     return subprocess.run(
         [sys.executable, "-m", "corridors.cli", *args],
         capture_output=True,
@@ -26,6 +34,28 @@ def run(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
     )
 
 
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    """The command in this process: (exit status, stdout, stderr)."""
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def published_sum() -> str:
+    """The sections-to-total relation of the embedded data, as the check prints it."""
+    doc = json.loads(CLR_DATA.read_text("utf-8"))
+    figures = {f["id"]: f["value"] for f in doc["corridor"]["figures"]}
+    for feature in doc["features"]:
+        figures.update((f["id"], f["value"]) for f in feature["properties"]["figures"])
+    rel = next(r for r in doc["corridor"]["relations"] if r["id"] == "rel-sections-total")
+    parts, whole = [figures[i] for i in rel["parts"]], figures[rel["whole"]]
+
+    def km(v: float) -> str:
+        return f"{v:,.3f}".rstrip("0").rstrip(".")
+
+    return f"{' + '.join(km(v) for v in parts)} = {km(sum(parts))} ≠ {km(whole)} km"
+
+
 @pytest.fixture
 def route_file(tmp_path):
     path = tmp_path / "route.geojson"
@@ -33,40 +63,50 @@ def route_file(tmp_path):
     return path
 
 
-def test_list_and_json():
-    out = run("list")
-    assert out.returncode == 0, out.stderr
-    assert "china-laos-railway" in out.stdout
-    data = json.loads(run("list", "--json").stdout)
-    assert {d["id"] for d in data} >= {"china-laos-railway", "vientiane-vung-ang-railway"}
-    assert all(d["length_km"] > 0 for d in data)
+def test_list_and_json(capsys):
+    status, out, _ = cli(capsys, "list")
+    assert status == 0
+    assert all(cid in out for cid in corridors.ids())
+    status, out, _ = cli(capsys, "list", "--json")
+    data = json.loads(out)
+    assert [d["id"] for d in data] == corridors.ids()
+    for d in data:
+        km = corridors.length_km(corridors.load(d["id"]))
+        assert d["length_km"] == pytest.approx(km, abs=0.05)
 
 
-def test_check_prints_the_1035_km_check():
-    out = run("check", "china-laos-railway")
-    assert out.returncode == 0, out.stderr
-    assert "1,035 km" in out.stdout
-    assert "88 + 508.53 + 422 = 1,018.53 ≠ 1,035 km" in out.stdout
+def test_check_prints_the_published_sum_that_does_not_add_up(capsys):
+    status, out, _ = cli(capsys, "check", "china-laos-railway")
+    assert status == 0
+    assert published_sum() in out
+    assert str(corridors.check("china-laos-railway")) == out.rstrip("\n")
 
 
-def test_length_crossings_and_check_on_a_users_file(route_file):
-    length = json.loads(run("length", str(route_file), "--json").stdout)
-    assert set(length["by_country"]) == {"CHN", "LAO"}
-    assert sum(length["by_country"].values()) == pytest.approx(length["total_km"], rel=1e-6)
-    crossings = json.loads(run("crossings", str(route_file), "--json").stdout)
-    assert [(c["from_iso3"], c["to_iso3"]) for c in crossings] == [("CHN", "LAO")]
-    assert crossings[0]["gate_name"]
-    check = run("check", str(route_file))
-    assert check.returncode == 0, check.stderr
-    show = run("show", str(route_file))
-    assert show.returncode == 0 and "section-1" in show.stdout
+def test_length_crossings_check_and_show_on_a_users_file(route_file, capsys):
+    status, out, _ = cli(capsys, "length", str(route_file), "--json")
+    length = json.loads(out)
+    line = shapely.LineString(ROUTE)
+    assert length["total_km"] == pytest.approx(corridors.length_km(line), abs=1e-3)
+    pieces = corridors.split_by_country(line).groupby("iso3")["length_km"].sum()
+    assert length["by_country"] == pytest.approx(pieces.round(3).to_dict())
+    status, out, _ = cli(capsys, "crossings", str(route_file), "--json")
+    expected = corridors.border_crossings(line)
+    assert [(c["from_iso3"], c["to_iso3"]) for c in json.loads(out)] == list(
+        zip(expected["from_iso3"], expected["to_iso3"], strict=True)
+    )
+    assert all(c["gate_name"] for c in json.loads(out))
+    assert cli(capsys, "check", str(route_file))[0] == 0
+    status, out, _ = cli(capsys, "show", str(route_file))
+    assert status == 0 and "section-1" in out
 
 
-def test_output_file_is_written_whole(tmp_path):
+def test_output_file_is_written_whole(tmp_path, capsys):
     target = tmp_path / "report.json"
-    out = run("check", "china-laos-railway", "--json", "-o", str(target))
-    assert out.returncode == 0 and out.stdout == ""
-    assert json.loads(target.read_text("utf-8"))["corridor"] == "china-laos-railway"
+    status, out, _ = cli(capsys, "check", "china-laos-railway", "--json", "-o", str(target))
+    assert status == 0 and out == ""
+    data = json.loads(target.read_text("utf-8"))
+    assert data == json.loads(json.dumps(corridors.check("china-laos-railway").to_dict()))
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
 
 @pytest.mark.parametrize(
@@ -77,12 +117,12 @@ def test_output_file_is_written_whole(tmp_path):
         (["length", "{corrupt}"], "unknown corridor"),
     ],
 )
-def test_errors_are_one_line_without_traceback(args, message, tmp_path):
+def test_errors_are_one_line_without_traceback(args, message, tmp_path, capsys):
     target = tmp_path / "out.json"
-    out = run(*args, "-o", str(target))
-    assert out.returncode == 1
-    assert message in out.stderr
-    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+    status, out, err = cli(capsys, *args, "-o", str(target))
+    assert status == 1 and out == ""
+    assert err.startswith("corridors: error: ") and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
     assert not target.exists() and list(tmp_path.iterdir()) == []
 
 
@@ -97,24 +137,64 @@ def test_errors_are_one_line_without_traceback(args, message, tmp_path):
     ],
     ids=["empty", "corrupt", "no-features", "swapped", "projected"],
 )
-def test_bad_files_fail_cleanly_and_write_nothing(tmp_path, content, message):
+@pytest.mark.parametrize("command", ["length", "crossings", "check", "show"])
+def test_bad_files_fail_cleanly_and_write_nothing(tmp_path, capsys, command, content, message):
     bad = tmp_path / "bad.geojson"
     bad.write_text(content, "utf-8")
     target = tmp_path / "out.txt"
-    for command in ("length", "crossings", "check", "show"):
-        out = run(command, str(bad), "-o", str(target))
-        assert out.returncode == 1, command
-        assert message in out.stderr and "Traceback" not in out.stderr, (command, out.stderr)
-        assert not target.exists()
+    status, _, err = cli(capsys, command, str(bad), "-o", str(target))
+    assert status == 1
+    assert message in err and "Traceback" not in err and err.count("\n") == 1
+    assert not target.exists()
 
 
-def test_usage_errors_exit_2():
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["frobnicate"])
+    assert exit_.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_a_bug_is_one_line_with_exit_3_unless_debugging(monkeypatch, capsys):
+    def broken(_target):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(corridors.cli, "_resolve", broken)
+    monkeypatch.delenv("CORRIDORS_DEBUG", raising=False)
+    status, _, err = cli(capsys, "show", "china-laos-railway")
+    assert status == 3 and "internal error: ZeroDivisionError: boom" in err
+    assert err.count("\n") == 1
+    monkeypatch.setenv("CORRIDORS_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        main(["show", "china-laos-railway"])
+
+
+# -- end to end: the real entry point in its own process ---------------------------------------
+@pytest.mark.slow
+def test_the_check_command_end_to_end():
+    out = run("check", "china-laos-railway")
+    assert out.returncode == 0, out.stderr
+    assert published_sum() in out.stdout
+
+
+@pytest.mark.slow
+def test_an_error_end_to_end_is_one_line_on_stderr_and_exit_1(tmp_path):
+    out = run("show", "china-lao-railway", "-o", str(tmp_path / "out.txt"))
+    assert out.returncode == 1 and out.stdout == ""
+    assert out.stderr == (
+        "corridors: error: unknown corridor 'china-lao-railway'; "
+        "did you mean 'china-laos-railway'?\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_usage_errors_end_to_end_exit_2():
     out = run("frobnicate")
-    assert out.returncode == 2
-    assert "invalid choice" in out.stderr
+    assert out.returncode == 2 and "invalid choice" in out.stderr
 
 
-# -- deviation, run in-process through corridors.cli.main --------------------------------------
+# -- deviation ---------------------------------------------------------------------------------
 STRAIGHT = [[102.0, 17.5], [102.0, 18.5]]
 BUMPED = [
     [102.0, 17.5],

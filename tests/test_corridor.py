@@ -138,3 +138,36 @@ def test_html_is_escaped(tmp_path):
     html = Corridor.from_file(path, name="<img src=x>")._repr_html_()
     assert "<script>" not in html and "<img" not in html and "<b>&" not in html
     assert "&lt;script&gt;" in html and "&lt;img src=x&gt;" in html
+
+
+def test_to_file_is_the_exporter_registered_with_the_model(tmp_path, monkeypatch):
+    from corridors import corridor as model
+
+    c = Corridor.from_geodataframe(
+        gpd.GeoDataFrame(geometry=[shapely.LineString(ROUTE)], crs=4326), id="mine"
+    )
+    assert model._file_writer is corridors.export  # `import corridors` registered it
+    a = c.to_file(tmp_path / "a.geojson")
+    b = corridors.export(c, tmp_path / "b.geojson")
+    assert (a.features, a.format) == (b.features, b.format) == (1, "GeoJSON")
+    assert (
+        json.loads(a.path.read_text("utf-8"))["features"]
+        == json.loads(b.path.read_text("utf-8"))["features"]
+    )
+    calls = []
+    monkeypatch.setattr(model, "_file_writer", None)
+    model.set_file_writer(lambda corridor, path: calls.append((corridor, path)) or "written")
+    assert c.to_file("x.kml") == "written" and calls == [(c, "x.kml")]
+
+
+@pytest.mark.parametrize(
+    "key", ["Middle Stop", "middle-stop", "MIDDLE_STOP", " middle  stop. ", "ｍｉｄｄｌｅ ｓｔｏｐ"]
+)
+def test_a_station_is_found_by_any_form_of_its_name(key):
+    gdf = gpd.GeoDataFrame(
+        {"name": [None, "Middle Stop"]},
+        geometry=[shapely.LineString(ROUTE), shapely.Point(102.701, 18.3)],
+        crs=4326,
+    )
+    c = Corridor.from_geodataframe(gdf, id="mine")
+    assert c.station(key)["id"] == "middle-stop"

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+#: runs the notebook and the example scripts: part of make test, not of the quick loop
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 CLR_DATA = ROOT / "geodata" / "corridors" / "china-laos-railway.geojson"

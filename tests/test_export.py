@@ -9,6 +9,7 @@ import subprocess
 import sys
 import warnings
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -20,7 +21,9 @@ from conftest import feature_collection, line_feature, point_feature
 
 import corridors
 from corridors import Corridor, _export
+from corridors.cli import main
 
+GEODATA = Path(__file__).resolve().parent.parent / "geodata"
 EXTENSIONS = [".geojson", ".gpkg", ".parquet", ".kml"]
 KML = "{http://www.opengis.net/kml/2.2}"
 ODD = '<b>&"x"'  # a name that breaks XML and HTML unless escaped
@@ -331,37 +334,49 @@ def test_projected_data_is_written_as_lon_lat_in_geojson_and_kml(tmp_path):
     assert gpd.read_file(tmp_path / "a.gpkg").crs.equals("EPSG:32648")
 
 
-# -- command line ---------------------------------------------------------------------------------
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "corridors.cli", *args], capture_output=True, text=True, timeout=120
-    )
+# -- the public function ------------------------------------------------------------------------
+def test_export_takes_a_corridor_or_a_geodataframe(clr, tmp_path):
+    written = corridors.export(clr, tmp_path / "clr.gpkg")
+    assert written == clr.to_file(tmp_path / "again.gpkg")._replace(path=written.path)
+    assert [str(n) for n in pyogrio.list_layers(written.path)[:, 0]] == [clr.name]
+    gdf = clr.sections
+    plain = corridors.export(gdf, tmp_path / "sections.geojson")
+    assert plain.features == len(gdf)
+    doc = json.loads(plain.path.read_text("utf-8"))
+    assert doc["name"] == "sections" and "corridor_name" not in doc["features"][0]["properties"]
 
 
-def test_cli_export_writes_each_format(tmp_path):
+# -- command line, in-process (corridors.cli.main) ------------------------------------------------
+def _feature_count(corridor_id: str) -> int:
+    """How many features the corridor's file holds, read from the file itself."""
+    path = GEODATA / "corridors" / f"{corridor_id}.geojson"
+    return len(json.loads(path.read_text("utf-8"))["features"])
+
+
+def test_cli_export_writes_each_format(tmp_path, capsys):
+    n = _feature_count("china-laos-railway")
     for ext in EXTENSIONS:
         path = tmp_path / f"clr{ext}"
-        out = run("export", "china-laos-railway", "--output", str(path))
-        assert out.returncode == 0, out.stderr
+        assert main(["export", "china-laos-railway", "--output", str(path)]) == 0
         fmt = _export.FORMATS[ext]
-        assert out.stdout == f"wrote {path}: 39 features, {fmt}\n"
+        assert capsys.readouterr().out == f"wrote {path}: {n} features, {fmt}\n"
         assert path.stat().st_size > 0
-    out = run("export", "china-laos-railway", "-o", str(tmp_path / "clr.geoparquet"), "--json")
-    assert json.loads(out.stdout) == {
-        "output": str(tmp_path / "clr.geoparquet"),
-        "features": 39,
+    target = tmp_path / "clr.geoparquet"
+    assert main(["export", "china-laos-railway", "-o", str(target), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "output": str(target),
+        "features": n,
         "format": "GeoParquet",
     }
-    assert len(gpd.read_parquet(tmp_path / "clr.geoparquet")) == 39
+    assert len(gpd.read_parquet(target)) == n
 
 
-def test_cli_export_of_a_users_file(tmp_path):
+def test_cli_export_of_a_users_file(tmp_path, capsys):
     src = tmp_path / "route.geojson"
     src.write_text(
         feature_collection(line_feature([[101.6, 21.4], [101.7, 21.0]], name="mine")), "utf-8"
     )
-    out = run("export", str(src), "-o", str(tmp_path / "route.kml"))
-    assert out.returncode == 0, out.stderr
+    assert main(["export", str(src), "-o", str(tmp_path / "route.kml")]) == 0
     _, marks = _kml_placemarks(tmp_path / "route.kml")
     assert [m["name"] for m in marks] == ["mine"]
 
@@ -375,10 +390,28 @@ def test_cli_export_of_a_users_file(tmp_path):
         ("nowhere.geojson", "out.gpkg", "no such file"),
     ],
 )
-def test_cli_export_errors_are_one_line_and_write_nothing(tmp_path, target, output, message):
-    out = run("export", target, "--output", str(tmp_path / output))
-    assert out.returncode == 1
-    assert message in out.stderr
-    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
-    assert out.stdout == ""
+def test_cli_export_errors_are_one_line_and_write_nothing(
+    tmp_path, capsys, target, output, message
+):
+    assert main(["export", target, "--output", str(tmp_path / output)]) == 1
+    out, err = capsys.readouterr()
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert out == ""
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_the_export_command_end_to_end(tmp_path):
+    """As users run it: a real process, its exit status and its output."""
+    path = tmp_path / "clr.kml"
+    out = subprocess.run(
+        [sys.executable, "-m", "corridors.cli", "export", "china-laos-railway", "-o", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    n = _feature_count("china-laos-railway")
+    assert out.stdout == f"wrote {path}: {n} features, KML\n"
+    assert len(_kml_placemarks(path)[1]) == n

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -11,7 +12,8 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
-from hypothesis import assume, given, settings
+import shapely.ops
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import corridors
@@ -98,7 +100,7 @@ lat = st.floats(10, 28, allow_nan=False)
 lines = st.lists(st.tuples(lon, lat), min_size=2, max_size=30, unique=True).map(shapely.LineString)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(lines)
 def test_reversing_keeps_the_length(line):
     assert corridors.length_km(shapely.reverse(line)) == pytest.approx(
@@ -106,7 +108,7 @@ def test_reversing_keeps_the_length(line):
     )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(lines, st.integers(1, 5))
 def test_densifying_along_the_geodesic_keeps_the_length(line, n):
     g = pyproj.Geod(ellps="WGS84")
@@ -125,8 +127,36 @@ walks = st.tuples(
 ).map(lambda w: shapely.LineString(np.cumsum(np.vstack([[w[0], w[1]], w[2]]), axis=0)))
 
 
-@settings(max_examples=100, deadline=None)
+def _unambiguous(line: shapely.LineString, pts: np.ndarray) -> np.ndarray:
+    """Whether each point's place on ``line`` is unambiguous (planar test, in degrees).
+
+    Around the point's own projection the line must run nearly straight for ~1 km either side
+    (no fold), and the rest of the line must stay ~50 m away: a line that folds back or runs
+    along itself near the point is caught whatever ``is_simple`` says.
+    """
+    reach, clear = 0.01, 5e-4
+    out = []
+    for p in pts:
+        s = line.project(p)
+        window = shapely.ops.substring(line, max(s - reach, 0.0), min(s + reach, line.length))
+        ends = shapely.get_coordinates(window)[[0, -1]]
+        straight = np.hypot(*(ends[1] - ends[0])) >= 0.9 * window.length
+        others = [
+            shapely.ops.substring(line, a, b)
+            for a, b in ((0.0, s - reach), (s + reach, line.length))
+            if b > a
+        ]
+        out.append(straight and all(o.distance(p) > clear for o in others))
+    return np.array(out, dtype=bool)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(walks, st.lists(st.floats(0, 1), min_size=1, max_size=20))
+# a walk that comes back along itself 6e-8 degrees (7 mm) away: simple, yet ambiguous
+@example(
+    shapely.LineString([(96, 12), (96, 11.875), (96 + 6e-8, 12), (96.125, 12), (96.125, 12.125)]),
+    [0.125, 0.25, 0.9],
+)
 def test_chainage_is_monotonic_and_inverts_point_at_km(line, fractions):
     # vertices up to ~20 km apart, as in traced data: locating a point that lies on the geodesic
     # between two vertices on the planar segment is then exact to well under a metre
@@ -135,10 +165,12 @@ def test_chainage_is_monotonic_and_inverts_point_at_km(line, fractions):
     km = np.sort(np.asarray(fractions)) * total
     pts = corridors.point_at_km(line, km)
     ch = corridors.chainage_km(line, list(pts))
-    # a point on a self-touching polyline may locate on another pass: compare where unambiguous
-    assert np.all(np.diff(ch) >= -1e-6) or not line.is_simple
-    if line.is_simple:
-        assert np.allclose(ch, km, atol=1e-3)
+    # a point where the line passes near itself may locate on the other pass: compare where the
+    # projection is unambiguous
+    clear = _unambiguous(line, pts)
+    assume(clear.any())  # (Hypothesis fails the test if this filters out too many walks)
+    assert np.allclose(ch[clear], km[clear], atol=1e-3)
+    assert np.all(np.diff(ch[clear]) >= -1e-6)
 
 
 def test_chainage_and_offset_of_points_off_the_line():
@@ -177,3 +209,48 @@ def test_errors_for_bad_input():
         corridors.chainage_km(
             shapely.LineString([(0, 0), (1, 0)]), [shapely.LineString([(0, 0), (1, 1)])]
         )
+
+
+def test_a_big_batch_with_bad_rows_gives_nan_for_them_only():
+    rng = np.random.default_rng(2)
+    n = 20_000
+    start = np.column_stack([rng.uniform(97, 108, n), rng.uniform(10, 25, n)])
+    end = start + rng.uniform(-0.2, 0.2, (n, 2))
+    geoms = shapely.linestrings(np.stack([start, end], axis=1))
+    geoms[10] = None
+    geoms[20] = shapely.LineString()
+    geoms[30] = shapely.LineString([(102, 18), (102, 18)])  # invalid for GEOS: one point
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # shapely warns on NaN coordinates
+        geoms[40] = shapely.LineString([(102, 18), (np.nan, 18.5)])
+    lines = gpd.GeoSeries(geoms, index=np.arange(n) * 2, crs="EPSG:4326")
+    km = corridors.length_km(lines)
+    truth = pyproj.Geod(ellps="WGS84").inv(start[:, 0], start[:, 1], end[:, 0], end[:, 1])[2]
+    ok = np.ones(n, dtype=bool)
+    ok[[10, 20, 30, 40]] = False
+    assert list(km.index) == list(lines.index)
+    assert np.allclose(km.to_numpy()[ok], truth[ok] / 1000.0, rtol=1e-12)
+    assert np.isnan(km.iloc[[10, 20, 40]]).all()
+    assert km.iloc[30] == 0.0
+    # chainage and offset of a GeoSeries of points with missing and empty rows
+    line = shapely.LineString([(97, 10), (108, 25)])
+    pts = gpd.GeoSeries(shapely.points(start), crs="EPSG:4326")
+    pts.iloc[5] = None
+    pts.iloc[6] = shapely.Point()
+    ch, off = corridors.chainage_km(line, pts), corridors.offset_km(line, pts)
+    assert np.isnan(ch.iloc[[5, 6]]).all() and np.isnan(off.iloc[[5, 6]]).all()
+    rest = pts.drop(index=[5, 6])
+    assert np.array_equal(ch.drop(index=[5, 6]), corridors.chainage_km(line, rest))
+    assert np.array_equal(off.drop(index=[5, 6]), corridors.offset_km(line, rest))
+
+
+def test_substring_and_point_at_km_keep_their_shapes():
+    line = shapely.LineString([(100, 20), (101, 20), (101, 21)])
+    total = corridors.length_km(line)
+    part = corridors.geodesy.substring_km(line, total, 10.0)  # given backwards
+    assert corridors.length_km(part) == pytest.approx(total - 10.0, rel=1e-9)
+    assert shapely.get_coordinates(part)[1].tolist() == [101.0, 20.0]
+    assert isinstance(corridors.point_at_km(line, 5.0), shapely.Point)
+    grid = corridors.point_at_km(line, np.full((2, 3), 5.0))
+    assert grid.shape == (2, 3)
+    assert shapely.equals(grid, corridors.point_at_km(line, 5.0)).all()

@@ -3,11 +3,13 @@ test_maps_browser.py)."""
 
 from __future__ import annotations
 
+import collections
 import html
 import json
 import re
 import subprocess
 import sys
+from decimal import Decimal
 
 import geopandas as gpd
 import numpy as np
@@ -17,6 +19,13 @@ from conftest import feature_collection, line_feature, point_feature
 
 import corridors
 from corridors import maps
+
+
+def _walk(element):
+    """Every element under ``element``, depth first (folium keeps them in ``_children``)."""
+    for child in element._children.values():
+        yield child
+        yield from _walk(child)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +38,11 @@ def test_the_offline_map_is_one_small_self_contained_file(offline_html):
     # no script or stylesheet is loaded from anywhere: Leaflet and the plugins are inline
     assert not re.findall(r"<script[^>]+src=", offline_html)
     assert not re.findall(r"<link[^>]+stylesheet", offline_html)
-    assert "L.Control.Fullscreen" in offline_html or "fullscreen" in offline_html.lower()
+    # the plugins' own code and CSS are in the page, not only the map's calls to them: the online
+    # page, which links them from CDNs, has none of these strings of theirs
+    online = maps.render(["china-laos-railway"], tiles=None, borders=False).get_root().render()
+    for own in ("fullscreenchange", "leaflet-control-measure", "measure-resultpopup"):
+        assert own in offline_html and own not in online, own
     assert "corridors-legend" in offline_html
     for cid in corridors.ids():
         assert f"corridor-{cid}" in offline_html
@@ -54,15 +67,23 @@ def test_every_string_is_escaped(tmp_path):
             line_feature(
                 [[102.6, 18.0], [102.5, 18.5]], name='<img src=x onerror="alert(1)">', status="<b>"
             ),
+            line_feature([[102.5, 18.5], [102.4, 18.9]], name="A{{ 7*7 }}Z"),
             point_feature([102.6, 18.0], name="<script>alert(2)</script>"),
+            point_feature([102.4, 18.9], name="B{% if true %}-{% endif %}Y"),
         ),
         "utf-8",
     )
-    page = maps.render([path], offline=True, tiles=None, title="<i>t</i>").get_root().render()
+    m = maps.render([path], offline=True, tiles=None, title="<i>t</i>{{ 6*7 }}")
+    page = m.get_root().render()
     assert "<img src=x" not in page and "<script>alert(2)" not in page and "<i>t</i>" not in page
     page = page.replace("\\u0026", "&").replace("\\u003c", "<").replace("\\u003e", ">")
     assert "&lt;img src=x" in page and "&lt;script&gt;alert(2)" in page
     assert "<img src=x" not in page and "<script>alert(2)" not in page
+    # branca renders the page as a Jinja template once more: a name must not run as one
+    assert "A49Z" not in page and "B-Y" not in page and "&lt;i&gt;t&lt;/i&gt;42" not in page
+    shown = html.unescape(page)  # what the browser shows of the tooltips, popups and legend
+    assert "A{{ 7*7 }}Z" in shown and "B{% if true %}-{% endif %}Y" in shown
+    assert "<i>t</i>{{ 6*7 }}" in shown
 
 
 def test_simplified_lines_keep_every_station_on_them():
@@ -129,7 +150,7 @@ def test_a_deviation_layer_and_the_osm_attribution_are_drawn_escaped():
     assert html.escape(maps.DATA_ATTRIBUTION) + "<\\/a>" in page
     assert "https://www.openstreetmap.org/copyright" in page
     # one dot per sample, coloured on the scale: lightest at the smallest offset, darkest at the largest
-    layers = [c for c in maps._walk(m) if isinstance(c, folium.GeoJson)]
+    layers = [c for c in _walk(m) if isinstance(c, folium.GeoJson)]
     dots = next(c.data for c in layers if c.data["features"][0]["geometry"]["type"] == "Point")
     assert len(dots["features"]) == len(dev.samples)
     colours = [f["properties"]["color"] for f in dots["features"]]
@@ -147,3 +168,44 @@ def test_a_deviation_layer_and_the_osm_attribution_are_drawn_escaped():
     assert (
         maps.DATA_ATTRIBUTION in maps.render(["china-laos-railway"], tiles=None).get_root().render()
     )
+
+
+def test_each_corridor_is_measured_once_per_map(monkeypatch):
+    """One check per corridor, one crossings call for all, one chainage call per corridor."""
+    calls: collections.Counter = collections.Counter()
+
+    def counted(name):
+        real = getattr(corridors, name)
+
+        def wrapper(x, *args, **kwargs):
+            calls[name, x.id if isinstance(x, corridors.Corridor) else type(x).__name__] += 1
+            return real(x, *args, **kwargs)
+
+        monkeypatch.setattr(corridors, name, wrapper)
+
+    for name in ("check", "border_crossings", "chainage_km"):
+        counted(name)
+    page = maps.render(tiles=None).get_root().render()
+    ids = corridors.ids()
+    assert {k: n for (f, k), n in calls.items() if f == "check"} == dict.fromkeys(ids, 1)
+    assert sum(n for (f, _), n in calls.items() if f == "border_crossings") == 1
+    assert all(n == 1 for (f, _), n in calls.items() if f == "chainage_km")
+    # and the popups show what the checks compared: every published figure about a whole
+    # corridor, as the geodata gives it
+    page = page.replace("\\u003c", "<").replace("\\u003e", ">")
+    for cid in ids:
+        f = corridors.load(cid).figures
+        for v in f.loc[(f["feature"] == cid) & (f["measure"] != "info"), "value"]:
+            assert f"<td>{Decimal(str(v)).normalize():,f}</td>" in page, (cid, v)
+
+
+def test_an_asset_folium_offline_lacks_is_refused(monkeypatch):
+    from folium import plugins
+
+    url = "https://cdn.example.org/leaflet-measure-9.9.js"
+    monkeypatch.setattr(plugins.MeasureControl, "default_js", [("leaflet_measure_js", url)])
+    with pytest.raises(corridors.DataFileError, match=re.escape(url)):
+        maps.render(["china-laos-railway"], offline=True, tiles=None)
+    # online, the map links it as folium does
+    page = maps.render(["china-laos-railway"], tiles=None).get_root().render()
+    assert f'<script src="{url}"></script>' in page

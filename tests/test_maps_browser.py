@@ -25,10 +25,14 @@ from corridors import maps
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "maps"))
 import build_gallery  # maps/ is no package: the gallery's own list of maps
 
+#: headless Chromium: part of make test, not of the quick loop
+pytestmark = pytest.mark.slow
+
 SHOTS = Path("/tmp/map-shots")  # a copy of each screenshot, to look at
 GALLERY = {name: items for name, items, _title in build_gallery.GALLERY}
 XSS_IMG = '<img src=x onerror="window.__xss=1">'
 XSS_SCRIPT = "<script>window.__xss=2</script>"
+JINJA = "{{ 7*7 }} {% if true %}x{% endif %}"  # branca renders pages as Jinja templates
 _REFUSED = "Failed to load resource"  # Chromium's console line for each refused request
 
 
@@ -99,6 +103,13 @@ def test_the_offline_map_draws_everything_with_the_network_refused(page, saved):
     assert markers.locator("div.corridors-gate").count() == len(corridors.border_gates())
     assert markers.locator("div.corridors-seaport").count() == len(corridors.seaports())
 
+    # the full-screen and measure controls run from their inline code, with their inline icons
+    for control in (".leaflet-control-zoom-fullscreen", ".leaflet-control-measure-toggle"):
+        button = page.locator(control)
+        assert button.count() == 1 and button.is_visible(), control
+        icon = button.evaluate("e => getComputedStyle(e).backgroundImage")
+        assert icon.startswith('url("data:'), (control, icon[:80])
+
     legend = page.locator("div.corridors-legend")
     assert legend.count() == 1 and legend.is_visible()
     box = legend.bounding_box()
@@ -164,11 +175,12 @@ def test_user_names_render_as_text_and_never_run(page, tmp_path, stem):
         feature_collection(
             line_feature([[102.6, 18.0], [102.5, 18.5]], name=XSS_IMG, status="planned"),
             point_feature([102.6, 18.0], name=XSS_SCRIPT),
+            point_feature([102.5, 18.5], name=JINJA),
         ),
         "utf-8",
     )
     html_path = tmp_path / "user.html"
-    maps.render([path], offline=True, tiles=None).save(str(html_path))
+    maps.render([path], offline=True, tiles=None, title=JINJA).save(str(html_path))
     traffic = open_offline(page, html_path)
     settle(page)
     assert page.evaluate("typeof L") == "object"
@@ -186,6 +198,8 @@ def test_user_names_render_as_text_and_never_run(page, tmp_path, stem):
     texts = [o["text"] for o in opened["popups"] + opened["tooltips"]]
     assert any("<img src=x" in t for t in texts), texts
     assert any(XSS_SCRIPT in t for t in texts), texts
+    assert any(JINJA in t for t in texts), texts  # shown as typed, not evaluated
+    assert JINJA in page.locator("div.corridors-legend h4").inner_text()
     assert traffic.aborted == []
     assert traffic.page_errors == []
     assert traffic.console_errors == []

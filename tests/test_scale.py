@@ -111,6 +111,7 @@ def assert_same(gdf: gpd.GeoDataFrame, npartitions: int) -> None:
 
 @SETTINGS
 @given(case=random_walks())
+@pytest.mark.slow
 def test_a_local_cluster_gives_the_in_memory_numbers(client, case):
     gdf, npartitions = case
     with client.as_current():

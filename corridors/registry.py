@@ -1,9 +1,18 @@
-"""The catalogue of embedded corridors and shared layers (ports, border gates, boundaries)."""
+"""What is embedded: the corridors by id, their catalog, and the shared layers.
+
+``ids``, ``load`` and ``catalog`` give the embedded corridors (or those of
+``settings.data_dir``); ``ports``, ``dry_ports``, ``seaports``, ``border_gates`` and
+``boundaries`` the shared layers; :data:`CORRIDORS` is the registry, a read-only
+``collections.abc.Mapping`` of id to ``Corridor`` with attribute access for notebooks.
+
+The module is named for the registry, not for one of its functions, so that no function hides
+it: ``corridors.catalog`` is the function, ``corridors.registry`` this module.
+"""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -11,6 +20,7 @@ import pandas as pd
 
 from corridors import _data
 from corridors._coerce import WGS84
+from corridors._text import slugify
 from corridors.corridor import Corridor
 from corridors.errors import UnknownIdError
 
@@ -46,7 +56,12 @@ def load(corridor_id: str) -> Corridor:
     Parameters
     ----------
     corridor_id
-        One of :func:`ids`; underscores are accepted for hyphens.
+        One of :func:`ids`, forgiving case, spaces and underscores (``"China_Laos_Railway"``).
+
+    Returns
+    -------
+    Corridor
+        A new ``Corridor`` each call (the parsed file is cached): changing it changes no other.
 
     Raises
     ------
@@ -61,7 +76,7 @@ def load(corridor_id: str) -> Corridor:
     """
     if not isinstance(corridor_id, str):
         raise UnknownIdError("corridor", repr(corridor_id), ids())
-    key = corridor_id.strip().lower().replace("_", "-")
+    key = slugify(corridor_id)
     doc = _data.corridor_doc(key if key in ids() else corridor_id)
     meta = doc["meta"]
     return Corridor(meta["id"], meta["name"], doc["features"], meta)
@@ -148,34 +163,51 @@ def boundaries(iso3: str | list[str] | None = None) -> gpd.GeoDataFrame:
     return gdf[gdf["iso3"].isin(wanted)].reset_index(drop=True)
 
 
-class Registry:
-    """The embedded corridors with attribute access, for notebooks.
+class Registry(Mapping[str, Corridor]):
+    """The embedded corridors: a read-only mapping of id to ``Corridor``, cached.
+
+    Keys are the ids of :func:`ids`, in order. A lookup forgives what :func:`load` forgives
+    (``registry["china_laos_railway"]``), and ids are attributes with underscores for hyphens,
+    for notebooks. Each corridor is loaded once per data folder (``settings.data_dir``) and the
+    same object is returned after that; :func:`load` gives a fresh copy.
 
     Examples
     --------
     >>> import corridors
     >>> corridors.CORRIDORS.china_laos_railway.id
     'china-laos-railway'
-    >>> len(corridors.CORRIDORS) == len(corridors.ids())
+    >>> corridors.CORRIDORS["china-laos-railway"] is corridors.CORRIDORS["china-laos-railway"]
+    True
+    >>> list(corridors.CORRIDORS) == corridors.ids()
     True
     """
 
-    def __getattr__(self, name: str) -> Corridor:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        try:
-            return load(name)
-        except UnknownIdError as err:
-            raise AttributeError(str(err)) from None
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str], Corridor] = {}
 
     def __getitem__(self, key: str) -> Corridor:
-        return load(key)
+        if not isinstance(key, str):
+            raise UnknownIdError("corridor", repr(key), ids())
+        root = str(_data.data_root())
+        slug = slugify(key)
+        cid = slug if slug in ids() else key
+        if (root, cid) not in self._cache:
+            self._cache[(root, cid)] = load(cid)
+        return self._cache[(root, cid)]
 
     def __iter__(self) -> Iterator[str]:
         return iter(ids())
 
     def __len__(self) -> int:
         return len(ids())
+
+    def __getattr__(self, name: str) -> Corridor:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except UnknownIdError as err:
+            raise AttributeError(str(err)) from None
 
     def __dir__(self) -> list[str]:
         return [*super().__dir__(), *(i.replace("-", "_") for i in ids())]
@@ -186,15 +218,16 @@ class Registry:
     def _repr_html_(self) -> str:
         table: pd.DataFrame = catalog().drop(columns=["geometry", "sources"])
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_text(v))}</td>" for v in row) + "</tr>"
+            "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
             for row in table.itertuples(index=False)
         )
         head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _text(v: Any) -> str:
+def _cell(v: Any) -> str:
     return "" if v is None or (isinstance(v, float) and v != v) else str(v)
 
 
+#: The embedded corridors by id (see :class:`Registry`).
 CORRIDORS = Registry()

@@ -1,4 +1,4 @@
-"""Distances along a corridor between stations."""
+"""Stations along one corridor: their chainage, and the distances between them (corridors.stations)."""
 
 from __future__ import annotations
 
@@ -43,3 +43,12 @@ def test_names_are_forgiving_and_unknown_ones_suggest(clr):
 def test_a_branch_station_is_refused_with_the_reason(clr):
     with pytest.raises(corridors.GeometryError, match="km from the main line"):
         corridors.distance_km(clr, "Vientiane South", "Kunming South")
+
+
+def test_how_far_a_station_may_be_from_the_line_is_a_setting(clr, monkeypatch):
+    offset = corridors.offset_km(clr, clr.station("Vientiane South").geometry)
+    monkeypatch.setattr(corridors.settings, "station_snap_km", offset + 0.1)
+    d = corridors.distance_km(clr, "Vientiane South", "Kunming South")
+    assert d == pytest.approx(
+        corridors.chainage_km(clr, clr.station("Vientiane South").geometry), abs=1
+    )

@@ -5,6 +5,11 @@ each country, each section, structure, station chainage and distance), compares 
 figure, and gives a verdict that allows for the accuracy of the geometry. It also reports where
 the published figures contradict each other: several values for the same quantity, and sums
 that do not add up (the China–Laos Railway's 88 + 508.53 + 422 ≠ 1,035 km).
+
+The module is ``corridors.checks``; ``corridors.check`` is the function, so that the function
+does not hide the module. Stations farther than ``settings.station_snap_km`` from the main line
+(on a branch, say) have no chainage on it: their figures are reported as not measurable, as
+:func:`corridors.distance_km` refuses them.
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from corridors import _data
+from corridors import settings
 from corridors.borders import border_crossings, split_by_country
-from corridors.catalogue import load
 from corridors.corridor import Corridor
 from corridors.errors import GeometryError
 from corridors.geodesy import LocatedPoints, lengths_km_array
+from corridors.registry import boundaries as embedded_boundaries
+from corridors.registry import load
 
 __all__ = ["CheckReport", "check", "length_tolerance_km"]
 
@@ -56,7 +62,7 @@ def length_tolerance_km(length_km: float, accuracy: str | None, error_km: float 
 
     Examples
     --------
-    >>> from corridors.check import length_tolerance_km
+    >>> from corridors.checks import length_tolerance_km
     >>> length_tolerance_km(1000.0, "traced", 1.5)
     33.0
     """
@@ -240,6 +246,10 @@ def _num(v: float) -> str:
     return f"{v:,.3f}".rstrip("0").rstrip(".")
 
 
+class _NotOnTheLineError(Exception):
+    """A station too far from the main line to have a chainage on it."""
+
+
 class _Measurer:
     """Measure the quantities figures refer to, caching the expensive parts."""
 
@@ -328,7 +338,13 @@ class _Measurer:
             }
         if station not in self._stations:
             raise KeyError(station)
-        return self._stations[station]
+        chainage, offset = self._stations[station]
+        if offset > settings.station_snap_km:
+            raise _NotOnTheLineError(
+                f"station {station!r} is {offset:.1f} km from the main line (more than "
+                f"settings.station_snap_km = {settings.station_snap_km} km)"
+            )
+        return chainage, offset
 
     def border_start(self, origin: str) -> float | None:
         """Chainage of the main section whose ``from`` is this border, if the data marks one."""
@@ -376,6 +392,8 @@ class _Measurer:
                 origin = self.origin_chainage(str(fig["origin"]))
                 return here - origin, f"{feature} chainage from {fig['origin']}", ""
         except KeyError as err:
+            return np.nan, f"{label} {measure}", f"cannot be measured: {err}"
+        except _NotOnTheLineError as err:
             return np.nan, f"{label} {measure}", f"cannot be measured: {err}"
         return np.nan, f"{label} {measure}", "not a length"
 
@@ -589,7 +607,7 @@ def _what_differs(c: Corridor, m: _Measurer, table: pd.DataFrame) -> list[str]:
 
 
 def _boundary_error_km(m: _Measurer) -> float:
-    b = _data.layer("boundaries") if m.boundaries is None else m.boundaries
+    b = embedded_boundaries() if m.boundaries is None else m.boundaries
     if "error_km" in b.columns:
         return float(np.nanmax(b["error_km"].to_numpy(dtype=float)))
     return 0.0
