@@ -29,9 +29,12 @@ Columns holding lists or dicts (``sources``, ``figures``, ``names``, ...) are wr
 text in every format, so that they round-trip: ``json.loads`` gives the list back. Missing
 values stay missing (``null``). The same holds for the ``ExtendedData`` values in KML.
 
-Every file is written atomically: into a temporary folder next to the target, then moved into
-place with :func:`os.replace`, so a failure never leaves a partial file and an existing file is
-replaced as a whole (a GeoPackage is overwritten, not appended to).
+Every file is written by the package's one writer (``corridors._output``): into a temporary
+file next to the target, then moved into place with :func:`os.replace`, so a failure never
+leaves a partial file and an existing file is replaced as a whole (a GeoPackage is overwritten,
+not appended to) and keeps its mode. A FIFO or a device is written to in place, never
+replaced; ``"-"`` is standard output (GeoJSON unless the path has an extension); a symbolic
+link is followed.
 """
 
 from __future__ import annotations
@@ -40,9 +43,6 @@ import datetime as _dt
 import html
 import json
 import math
-import os
-import shutil
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from pathlib import Path
@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from corridors import _output
 from corridors._coerce import WGS84, geometry_array
 from corridors._text import slugify
 from corridors.corridor import Corridor, set_file_writer
@@ -91,6 +92,9 @@ KML_STYLE: dict[str, Any] = {
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 
+#: The extension of the temporary file each format is written to.
+_SUFFIXES = {"GeoJSON": ".geojson", "GeoPackage": ".gpkg", "GeoParquet": ".parquet", "KML": ".kml"}
+
 
 class Written(NamedTuple):
     """What :func:`write` wrote: the file, the number of features and the format name."""
@@ -124,6 +128,13 @@ def format_of(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
+def _format_for(path: str | Path, where: _output.Target) -> str:
+    """The format by the extension; GeoJSON for standard output or a stream without one."""
+    if where.kind != "file" and not Path(path).suffix:
+        return "GeoJSON"
+    return format_of(path)
+
+
 def write(
     gdf: gpd.GeoDataFrame,
     path: str | Path,
@@ -140,7 +151,8 @@ def write(
         The features, in any CRS (GeoJSON and KML are written in EPSG:4326).
     path
         The file to write: ``.geojson``/``.json``, ``.gpkg``, ``.parquet``/``.geoparquet`` or
-        ``.kml``. An existing file is replaced.
+        ``.kml``. An existing file is replaced atomically, keeping its mode; a FIFO or a device
+        is written to in place; ``"-"`` is standard output (GeoJSON).
     name
         The layer name: the GeoPackage layer, the GeoJSON ``name`` member and the KML Document
         name (default: the file name without extension).
@@ -162,7 +174,8 @@ def write(
     UnknownIdError
         For an unknown extension, with did-you-mean.
     DataFileError
-        When the folder is missing, the path is a folder or the file cannot be written.
+        When the path is empty, the folder is missing, the path is a folder or the file cannot
+        be written; nothing is left behind.
     GeometryError
         For an empty GeoDataFrame, or anything else than a GeoDataFrame.
     CRSError
@@ -176,26 +189,19 @@ def write(
     ...     write(clr.to_geodataframe(), Path(folder) / "clr.gpkg", name=clr.name).format
     'GeoPackage'
     """
-    if Path(path).is_dir():
-        raise DataFileError(f"cannot write {path}: it is a folder")
-    fmt = format_of(path)
+    where = _output.target(path)
+    fmt = _format_for(path, where)
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise GeometryError(f"expected a GeoDataFrame to export, got {type(gdf).__name__}")
     if len(gdf) == 0:
         raise GeometryError("nothing to export: the GeoDataFrame has no rows")
     if gdf.crs is None:
         raise CRSError("the GeoDataFrame to export has no CRS; set one with .set_crs(...)")
-    path = Path(path).expanduser().absolute()
-    if not path.parent.is_dir():
-        raise DataFileError(f"cannot write {path}: no folder {path.parent}")
-    layer = name or path.stem
+    written = Path(path) if where.kind == "stdout" else Path(path).expanduser().absolute()
+    layer = name or ("corridor" if where.kind == "stdout" else written.stem)
     table = _attributes(gdf, meta)
-    try:
-        tmpdir = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
-    except OSError as err:
-        raise DataFileError(f"cannot write {path}: {err.strerror or err}") from None
-    try:
-        tmp = tmpdir / f"export{path.suffix.lower()}"
+    suffix = _SUFFIXES[fmt]
+    with _output.staged(where, suffix=suffix) as tmp:
         if fmt == "GeoJSON":
             _write_geojson(table, tmp, layer)
         elif fmt == "GeoPackage":
@@ -204,12 +210,7 @@ def write(
             table.to_parquet(tmp, index=False)
         else:
             _write_kml(table, tmp, layer, {**KML_STYLE, **(style or {})}, meta or {})
-        os.replace(tmp, path)
-    except OSError as err:
-        raise DataFileError(f"cannot write {path}: {err.strerror or err}") from None
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-    return Written(path, len(table), fmt)
+    return Written(written, len(table), fmt)
 
 
 def export(
@@ -357,7 +358,7 @@ def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
     try:
         gdf.to_file(path, driver="GPKG", layer=layer, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
-        raise DataFileError(f"cannot write {path.name}: {str(err).splitlines()[0]}") from None
+        raise DataFileError(f"cannot write layer {layer!r}: {str(err).splitlines()[0]}") from None
 
 
 # -- KML -------------------------------------------------------------------------------------------

@@ -13,6 +13,10 @@ Segments are found with ``np.searchsorted`` on one sorted key per vertex, ``line
 (NumPy orders complex numbers by real, then imaginary part), so every search stays inside its
 own line without rounding from a running sum over the whole batch.
 
+Every step is a geodesic, so a step across the antimeridian (``|Δlon| > 180°``) goes the short
+way round; :func:`cut_at_antimeridian` cuts such lines at ±180° (RFC 7946) for the planar
+GEOS work of :mod:`corridors.borders`, without changing any chainage.
+
 Null rows (None, empty, or with NaN coordinates) give NaN or an empty geometry for that row and
 never an error for the whole batch. This is the lowest geometry layer: it imports only
 ``settings``, ``_coerce`` and ``errors``; :mod:`corridors.geodesy` and :mod:`corridors.borders`
@@ -34,7 +38,7 @@ from corridors import settings
 from corridors._coerce import WGS84, check_lonlat, geometry_array, to_geoseries
 from corridors.errors import GeometryError
 
-__all__ = ["Lines", "as_batch", "geod", "point_xy", "segment_lengths_m"]
+__all__ = ["Lines", "as_batch", "cut_at_antimeridian", "geod", "point_xy", "segment_lengths_m"]
 
 _EMPTY_POINT = shapely.Point()
 _EMPTY_LINE = shapely.LineString()
@@ -371,3 +375,88 @@ class Lines:
         xy[start + counts - 1] = tail
         shapely.linestrings(xy, indices=np.flatnonzero(ok)[row], out=out)
         return out
+
+
+def _antimeridian_crossings(
+    a: NDArray[np.float64], b: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Where the geodesics from ``a[i]`` to ``b[i]`` (lon, lat) cross the antimeridian.
+
+    For steps with ``|Δlon| > 180``: the longitude (±180) on the side of ``a`` and the latitude
+    at which the geodesic reaches it, found by bisection on the distance along the geodesic
+    (vectorised over all steps; 60 halvings leave well under a micrometre). A start on ±180 is
+    its own crossing, at its own latitude; an end on ±180 likewise.
+    """
+    g = geod()
+    lon1, lat1, lon2, lat2 = a[:, 0], a[:, 1], b[:, 0], b[:, 1]
+    side = np.where(lon1 > 0, 180.0, -180.0)
+    az, _, dist = g.inv(lon1, lat1, lon2, lat2)
+    az, dist = np.asarray(az), np.asarray(dist)
+
+    def reached(s: NDArray[np.float64]) -> NDArray[np.bool_]:
+        lon, _, _ = g.fwd(lon1, lat1, az, s)
+        unwrapped = lon1 + (np.asarray(lon) - lon1 + 180.0) % 360.0 - 180.0
+        return (unwrapped - side) * np.sign(side) >= 0.0
+
+    lo, hi = np.zeros(len(a)), dist.copy()
+    at_start = (np.abs(lon1) == 180.0) | reached(lo)
+    for _ in range(60):  # a fixed number of vectorised halvings, not a loop over geometries
+        mid = (lo + hi) / 2.0
+        past = reached(mid)
+        hi = np.where(past, mid, hi)
+        lo = np.where(past, lo, mid)
+    _, lat, _ = g.fwd(lon1, lat1, az, hi)
+    lat = np.where(at_start, lat1, np.where(hi >= dist, lat2, np.asarray(lat)))
+    return side, lat
+
+
+def cut_at_antimeridian(
+    geoms: NDArray[np.object_], coords: NDArray[np.float64], owner: NDArray[np.intp]
+) -> tuple[NDArray[np.object_], NDArray[np.intp]] | None:
+    """Cut lon/lat LineStrings where they cross the antimeridian, as RFC 7946 (§3.1.9) asks.
+
+    The rule, the same everywhere in the package: a step between two vertices whose longitudes
+    differ by more than 180° goes the short way round, across ±180° (as the geodesic that
+    ``length_km`` measures does). Such a line is cut there into parts that end and start on
+    ±180° at the latitude where the geodesic crosses it; the parts' geodesic lengths add up to
+    the line's. ``coords`` and ``owner`` are the lines' vertices and the row of each (as from
+    ``shapely.get_coordinates(geoms, return_index=True)``, without NaN rows).
+
+    Returns ``None`` when no line crosses (the common case, at the cost of one ``np.diff``);
+    else the parts, in order, and the row of ``geoms`` each part comes from. Lines that do not
+    cross are kept as they are (the same objects); a part of fewer than two distinct vertices
+    (a line that only touches ±180° at its end) is left out.
+    """
+    step = np.flatnonzero((owner[1:] == owner[:-1]) & (np.abs(np.diff(coords[:, 0])) > 180.0))
+    if len(step) == 0:
+        return None
+    side, lat = _antimeridian_crossings(coords[step], coords[step + 1])
+    crossing = np.zeros(len(geoms), dtype=bool)
+    crossing[owner[step]] = True
+    verts = np.flatnonzero(crossing[owner])
+    # every vertex of the crossing lines, and two points per crossing: one ends a part on the
+    # side of the step's start, the other starts the next part on the far side
+    pos = np.concatenate([verts, step + 0.25, step + 0.5])
+    xy = np.concatenate(
+        [coords[verts], np.column_stack([side, lat]), np.column_stack([-side, lat])]
+    )
+    row = np.concatenate([owner[verts], owner[step], owner[step]])
+    starts = np.concatenate([np.zeros(len(verts) + len(step), bool), np.ones(len(step), bool)])
+    order = np.argsort(pos, kind="stable")
+    xy, row, starts = xy[order], row[order], starts[order]
+    part = np.cumsum(starts | np.r_[True, row[1:] != row[:-1]]) - 1
+    # an end or start on ±180 is found twice: keep one of the two
+    dup = np.r_[False, (part[1:] == part[:-1]) & (xy[1:] == xy[:-1]).all(axis=1)]
+    xy, row, part = xy[~dup], row[~dup], part[~dup]
+    counts = np.bincount(part)
+    keep = counts[part] >= 2
+    xy, row, part = xy[keep], row[keep], part[keep]
+    _, part = np.unique(part, return_inverse=True)
+    pieces = shapely.linestrings(xy, indices=part)
+    piece_row = row[np.searchsorted(part, np.arange(len(pieces)))]
+    # the new parts take the place of their lines, in order
+    others = np.flatnonzero(~crossing)
+    out_row = np.concatenate([others, piece_row])
+    out = np.concatenate([geoms[others], pieces])
+    order = np.argsort(out_row, kind="stable")
+    return out[order], out_row[order]

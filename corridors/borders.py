@@ -15,8 +15,19 @@ core (:class:`corridors._lines.Lines`: one geodesic pass gives the chainage of e
    its ends where the line meets the border.
 
 Cutting segment by segment keeps lines that loop back or retrace themselves right. A piece's
-``length_km`` is its ``end_km - start_km``: geodesic, so the pieces of a line add up to its
-length. A missing or empty row of a GeoSeries or GeoDataFrame has no pieces and no crossings.
+``length_km`` is its ``end_km - start_km``: geodesic, and the pieces of a line follow each other
+without gaps, so they add up to its length. Length outside every polygon (at sea, or beyond the
+countries of the boundary layer) is a piece too, with ``iso3`` :data:`OUTSIDE` (``"outside"``);
+a line wholly outside is one such piece. Leaving the layer is no border crossing:
+:func:`border_crossings` skips those pieces. A missing or empty row of a GeoSeries or
+GeoDataFrame has no pieces and no crossings.
+
+Lines that cross the antimeridian follow the package's one rule (:func:`corridors._lines.
+cut_at_antimeridian`): a step whose longitudes differ by more than 180° goes the short way,
+across ±180°, as the geodesic that :func:`corridors.length_km` measures does. Such lines are
+cut there (RFC 7946) before they meet the borders, so their chainages are those of
+``length_km`` and :func:`corridors.chainage_km`; the two sides of a cut in one country are one
+piece, whose geometry is a MultiLineString.
 
 The geometry functions take the boundaries as an argument; only :func:`_index` supplies the
 default (the embedded Natural Earth boundaries) when it is ``None``.
@@ -38,12 +49,15 @@ from numpy.typing import NDArray
 
 from corridors import _data
 from corridors._coerce import WGS84, geometry_array
-from corridors._lines import Lines, as_batch, geod
+from corridors._lines import Lines, as_batch, cut_at_antimeridian, geod
 from corridors.errors import CRSError, GeometryError
 
-__all__ = ["border_crossings", "split_by_country"]
+__all__ = ["OUTSIDE", "border_crossings", "split_by_country"]
 
 PIECE_COLUMNS = ["line", "iso3", "start_km", "end_km", "length_km"]
+#: The ``iso3`` of a piece of line outside every boundary polygon (at sea, or beyond the
+#: countries of the boundary layer).
+OUTSIDE = "outside"
 NDArrayObj = NDArray[Any]
 
 
@@ -181,8 +195,12 @@ def split_by_country(
         One row per continuous piece, ordered along each line: ``line`` (the input's index label,
         or the corridor id), ``iso3``, ``start_km`` and ``end_km`` (chainage of the piece's ends
         along its line), ``length_km`` (``end_km - start_km``) and the piece's geometry in
-        EPSG:4326; a GeoDataFrame's other columns follow. Parts of lines outside every polygon
-        are left out.
+        EPSG:4326; a GeoDataFrame's other columns follow. A piece outside every polygon
+        has ``iso3`` ``"outside"`` (:data:`OUTSIDE`; the column keeps its dtype, strings for
+        the embedded boundaries, with or without such pieces), so the pieces
+        of a line always add up to its :func:`corridors.length_km`. A piece across the
+        antimeridian is a MultiLineString cut at ±180° (RFC 7946); its chainages are the
+        geodesic ones, the short way across ±180°.
 
     Examples
     --------
@@ -194,10 +212,12 @@ def split_by_country(
     series, geoms = _line_rows(x)
     index = _index(boundaries, by)
     line_pos, country, start_km, end_km, pieces = _split(geoms, index)
+    iso3 = index.codes[country].astype(object, copy=False)
+    iso3[country < 0] = OUTSIDE
     out = pd.DataFrame(
         {
             "line": series.index.to_numpy()[line_pos],
-            "iso3": index.codes[country],
+            "iso3": iso3,
             "start_km": start_km,
             "end_km": end_km,
             "length_km": end_km - start_km,
@@ -227,6 +247,14 @@ def _split(
     # a line with NaN coordinates in any part is a null row as a whole
     bad_line = np.zeros(n, dtype=bool)
     bad_line[part_owner[lines.nonfinite]] = True
+    # parts that cross the antimeridian are cut there (RFC 7946); ``source`` is the part
+    # each new part comes from, so that its pieces on either side can be joined again
+    across = cut_at_antimeridian(parts, lines.coords, lines.owner)
+    source = None
+    if across is not None:
+        parts, source = across
+        part_owner = part_owner[source]
+        lines = Lines(parts, what="lines")
     part_km = np.nan_to_num(lines.length_km)
     before = np.cumsum(part_km) - part_km
     # chainage of each part's start along its whole (multi-part) line
@@ -239,8 +267,6 @@ def _split(
     meets[valid[touching]] = True
     whole = valid[~meets[valid]]
     whole_country = index.country_at(lines.coords[lines.first[whole]], parts[whole])
-    inside = whole_country >= 0
-    whole, whole_country = whole[inside], whole_country[inside]
 
     # 2. the parts that meet a border, cut where their segments meet it
     cut_part, cut_country, start_m, end_m, head, tail = _cut_at_borders(
@@ -253,13 +279,48 @@ def _split(
     end_km = part_start[part] + np.concatenate([lines.length_km[whole], end_m / 1000.0])
     line_pos = part_owner[part]
     order = np.lexsort((start_km, line_pos))
-    return (
+    out = (
         line_pos[order],
         np.concatenate([whole_country, cut_country])[order],
         start_km[order],
         end_km[order],
         np.concatenate([parts[whole], cut_geoms])[order],
     )
+    if source is None:
+        return out
+    return _join_across_antimeridian(*out, source[part[order]])
+
+
+def _join_across_antimeridian(
+    line_pos: NDArrayObj,
+    country: NDArrayObj,
+    start_km: NDArrayObj,
+    end_km: NDArrayObj,
+    geoms: NDArrayObj,
+    source: NDArrayObj,
+) -> tuple[NDArrayObj, NDArrayObj, NDArrayObj, NDArrayObj, NDArrayObj]:
+    """Join again the pieces of one country on either side of an antimeridian cut.
+
+    Neighbouring pieces of one input part in one country can only be the two sides of such a
+    cut; together they become one piece whose geometry is a MultiLineString of both sides.
+    """
+    same = np.r_[
+        False,
+        (line_pos[1:] == line_pos[:-1])
+        & (source[1:] == source[:-1])
+        & (country[1:] == country[:-1]),
+    ]
+    group = np.cumsum(~same) - 1
+    first = np.flatnonzero(~same)
+    last = np.r_[first[1:], len(group)] - 1
+    joined = np.flatnonzero(last > first)
+    out_geoms = geoms[first].copy()
+    if len(joined):
+        in_joined = np.isin(group, joined)
+        parts, part_of = shapely.get_parts(geoms[in_joined], return_index=True)
+        _, grp = np.unique(group[in_joined][part_of], return_inverse=True)
+        out_geoms[joined] = shapely.multilinestrings(parts, indices=grp)
+    return line_pos[first], country[first], start_km[first], end_km[last], out_geoms
 
 
 def _cut_at_borders(lines: Lines, rest: NDArrayObj, index: _BorderIndex) -> tuple[NDArrayObj, ...]:
@@ -288,11 +349,9 @@ def _cut_at_borders(lines: Lines, rest: NDArrayObj, index: _BorderIndex) -> tupl
     seg_of_cut = k[si[hit_owner]]
     start_xy = coords[seg_of_cut]
     seg_vec = coords[seg_of_cut + 1] - start_xy
-    t = np.clip(
-        np.einsum("ij,ij->i", hit_xy - start_xy, seg_vec) / np.einsum("ij,ij->i", seg_vec, seg_vec),
-        0.0,
-        1.0,
-    )
+    along = np.einsum("ij,ij->i", hit_xy - start_xy, seg_vec)
+    seg_sq = np.einsum("ij,ij->i", seg_vec, seg_vec)  # 0 for a repeated vertex: t = 0, no warning
+    t = np.clip(np.divide(along, seg_sq, out=np.zeros_like(along), where=seg_sq > 0), 0.0, 1.0)
     # 3. one table of vertices and cuts, in order along each line
     verts = np.flatnonzero(in_rest[vpart])
     first_vertex = lines.first
@@ -320,23 +379,26 @@ def _cut_at_borders(lines: Lines, rest: NDArrayObj, index: _BorderIndex) -> tupl
     next_head = np.r_[head[1:], len(piece)]
     continued = np.r_[~new_part[head[1:]], False]
     tail = np.where(continued, next_head, next_head - 1)
-    # 6. the country of each piece: its first sub-segment's midpoint
+    # 6. the country of each piece: its first sub-segment's midpoint (-1: outside every
+    #    polygon); a piece of a single point (a line ending on a border) is dropped
     country = np.full(n_pieces, -1, dtype=np.intp)
     valid = tail > head
     mid = (xy[head[valid]] + xy[head[valid] + 1]) / 2.0
     country[valid] = index.country_at(mid)
+    head, tail, country = head[valid], tail[valid], country[valid]
+    if len(head) == 0:  # only lines of no length, on a border
+        return _cut_at_borders(lines, rest[:0], index)
     piece_part = part[head]
-    # 7. join neighbouring pieces of the same country; drop pieces outside every polygon
+    # 7. join neighbouring pieces of the same country (outside included)
     same_as_prev = np.r_[False, (piece_part[1:] == piece_part[:-1]) & (country[1:] == country[:-1])]
     group = np.cumsum(~same_as_prev) - 1
     g_first = np.searchsorted(group, np.arange(group[-1] + 1))
     g_last = np.searchsorted(group, np.arange(group[-1] + 1), side="right") - 1
     g_country = country[g_first]
-    good = g_country >= 0
-    g_head, g_tail = head[g_first[good]], tail[g_last[good]]
+    g_head, g_tail = head[g_first], tail[g_last]
     return (
-        piece_part[g_first[good]],
-        g_country[good],
+        piece_part[g_first],
+        g_country,
         chain[g_head],
         chain[g_tail],
         xy[g_head],
@@ -391,7 +453,10 @@ def border_crossings(
     geopandas.GeoDataFrame
         One row per crossing, in order along each line: ``line``, ``from_iso3``, ``to_iso3``,
         ``chainage_km``, ``gate_id``, ``gate_name``, ``gate_distance_km`` and the Point where the
-        line meets the border. A missing or empty row has none.
+        line meets the border. A missing or empty row has none. Leaving the boundary layer is
+        not a crossing (a coast is no border): ``"outside"`` pieces of :func:`split_by_country`
+        are skipped, so a line going out to sea and back into the same country crosses
+        nothing, and one from one country to another by sea crosses where it enters the second.
 
     Examples
     --------
@@ -401,6 +466,10 @@ def border_crossings(
     [['CHN', 'LAO']]
     """
     pieces = split_by_country(x, boundaries, by=by)
+    # leaving the boundary layer (out to sea, say) is no border crossing: outside pieces are
+    # skipped, so a line from one country to another by way of the sea crosses where it
+    # enters the second one, and one that goes out and back into the same country crosses none
+    pieces = pieces[pieces["iso3"].to_numpy() != OUTSIDE]
     line = pieces["line"].to_numpy()
     iso = pieces["iso3"].to_numpy()
     change = np.flatnonzero((line[1:] == line[:-1]) & (iso[1:] != iso[:-1])) + 1

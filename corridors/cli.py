@@ -1,17 +1,23 @@
 """The ``corridors`` command: a thin shell over the public API.
 
 Every command prints a readable table, or JSON with ``--json``; ``-o FILE`` writes the output to
-a file instead, atomically (nothing is written when the command fails). Errors are one line on
-stderr and a non-zero exit, never a traceback.
+a file instead, through the package's one writer (``corridors._output``): a file is replaced
+atomically and keeps its mode, a FIFO or a device is written to in place, ``-`` is standard
+output, and nothing is written when the command fails. A FILE argument of ``-`` reads GeoJSON
+from standard input. Errors are one line on stderr and a non-zero exit, never a traceback; a
+closed pipe (``corridors list | head -1``) ends quietly with status 0, and warnings of the
+libraries underneath are not shown (set ``CORRIDORS_DEBUG=1`` to see them, and tracebacks).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,14 +25,42 @@ from typing import Any
 import pandas as pd
 
 import corridors
+from corridors import _output
 from corridors.corridor import Corridor
 from corridors.errors import CorridorsError, DataFileError
 
+TARGET_HELP = "an embedded corridor id, or a file ('-' for GeoJSON on standard input)"
+OUTPUT_HELP = "write the output to FILE ('-' for standard output)"
 FILE_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml", ".gml", ".zip")
 
 
+STDIN = "-"
+_STDIN_NAME = "standard input"
+_stdin_cache: dict[str, bytes] = {}  # standard input is read once per run, even for `- -`
+
+
+def _read_stdin() -> Corridor:
+    """The GeoJSON on standard input, as a corridor (through a temporary file)."""
+    if STDIN not in _stdin_cache:
+        try:
+            buffer = getattr(sys.stdin, "buffer", None)
+            data = buffer.read() if buffer is not None else sys.stdin.read().encode("utf-8")
+        except (OSError, ValueError, UnicodeError) as err:
+            raise DataFileError(f"cannot read {_STDIN_NAME}: {err}") from None
+        _stdin_cache[STDIN] = data
+    with tempfile.TemporaryDirectory(prefix="corridors-stdin.") as folder:
+        path = Path(folder) / "stdin.geojson"
+        path.write_bytes(_stdin_cache[STDIN])
+        try:
+            return Corridor.from_file(path)
+        except DataFileError as err:
+            raise DataFileError(str(err).replace(str(path), _STDIN_NAME)) from None
+
+
 def _resolve(target: str) -> Corridor:
-    """An embedded id, or a path to a file of lines."""
+    """An embedded id, a path to a file of lines, or ``-`` for GeoJSON on standard input."""
+    if target == STDIN:
+        return _read_stdin()
     path = Path(target)
     looks_like_file = os.sep in target or "/" in target or target.lower().endswith(FILE_SUFFIXES)
     if path.exists() or looks_like_file:
@@ -127,7 +161,7 @@ def _cmd_map(args: argparse.Namespace) -> tuple[Any, str]:
     tiles = None if args.tiles.lower() == "none" else args.tiles
     m = maps.render(items, offline=not args.online, tiles=tiles, title=args.title)
     page = m.get_root().render()
-    _write_atomically(Path(args.output), page)
+    _output.write_text(args.output, page)
     data = {"output": args.output, "bytes": len(page.encode()), "offline": not args.online}
     mode = "online (CDN assets)" if args.online else "offline (one self-contained file)"
     return data, f"wrote {args.output}: {data['bytes'] / 1e6:.2f} MB, {mode}"
@@ -226,7 +260,7 @@ def _add_route_parser(sub: Any) -> None:
     p.add_argument("--by", choices=["time", "distance"], default="time")
     p.add_argument("--mode", action="append", choices=["rail", "road"], help="repeatable")
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE")
+    p.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
 
 
 def _add_map_parser(sub: Any) -> None:
@@ -264,7 +298,7 @@ def _add_deviation_parser(sub: Any) -> None:
         "--step", type=float, default=1.0, metavar="KM", help="largest step between samples, km"
     )
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE")
+    p.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
 
 
 def _add_export_parser(sub: Any) -> None:
@@ -273,9 +307,13 @@ def _add_export_parser(sub: Any) -> None:
         help="write a corridor to GeoJSON, GeoPackage, GeoParquet or KML (by the extension)",
         description="Write every feature of a corridor, with its figures and sources, to a file.",
     )
-    p.add_argument("target", metavar="ID|FILE", help="an embedded corridor id or a file")
+    p.add_argument("target", metavar="ID|FILE", help=TARGET_HELP)
     p.add_argument(
-        "-o", "--output", required=True, metavar="PATH", help=".geojson, .gpkg, .parquet or .kml"
+        "-o",
+        "--output",
+        required=True,
+        metavar="PATH",
+        help=".geojson, .gpkg, .parquet or .kml ('-': GeoJSON on standard output)",
     )
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
 
@@ -291,9 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (_, help_text, takes_target) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         if takes_target:
-            p.add_argument("target", metavar="ID|FILE", help="an embedded corridor id or a file")
+            p.add_argument("target", metavar="ID|FILE", help=TARGET_HELP)
         p.add_argument("--json", action="store_true", help="print JSON for scripts")
-        p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE")
+        p.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
     _add_map_parser(sub)
     _add_route_parser(sub)
     _add_export_parser(sub)
@@ -301,22 +339,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path = path.resolve()
-    if not path.parent.is_dir():
-        raise DataFileError(f"cannot write {path}: no folder {path.parent}")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _silence_stdout() -> None:
+    """After a closed pipe: point standard output at /dev/null, so the exit flush is quiet."""
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (a test harness)
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 on success, 1 on an error)."""
+    """Run the command line; return the exit status (0 on success, 1 on an error).
+
+    Warnings of the libraries underneath (shapely, pyogrio, ...) are not shown, unless
+    ``CORRIDORS_DEBUG`` is set; a closed pipe on standard output ends quietly with status 0.
+    """
+    with warnings.catch_warnings():
+        if not os.environ.get("CORRIDORS_DEBUG"):
+            warnings.simplefilter("ignore")
+        try:
+            return _run(argv)
+        except BrokenPipeError:  # `corridors list | head -1`: the reader has all it wants
+            _silence_stdout()
+            return 0
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    _stdin_cache.clear()
     args = build_parser().parse_args(argv)
     extra = {
         "map": _cmd_map,
@@ -326,12 +378,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     func = extra.get(args.command) or COMMANDS[args.command][0]
     try:
+        if args.output is not None:  # a bad -o fails before any work, the same everywhere
+            _output.target(args.output)
         data, text = func(args)
         out = json.dumps(data, ensure_ascii=False, indent=2, default=str) if args.json else text
-        if args.output and args.command not in {"map", "export"}:
-            _write_atomically(Path(args.output), out + "\n")
-        else:
-            print(out)
+        if args.output is not None and args.command not in {"map", "export"}:
+            _output.write_text(args.output, out + "\n")
+        elif not (args.command in {"map", "export"} and _output.is_stdout(args.output)):
+            print(out)  # (a map or an export written to standard output is the whole output)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
     except CorridorsError as err:
         print(f"corridors: error: {err}", file=sys.stderr)
         return 1

@@ -8,6 +8,12 @@ over the batch line-referencing core, :class:`corridors._lines.Lines`. This modu
 of the catalogue: it takes geometries, GeoSeries, GeoDataFrames or anything with a
 ``to_geoseries()`` method (such as a ``Corridor``). A null or empty row of a GeoSeries or
 GeoDataFrame gives NaN for that row.
+
+The antimeridian: every step between two vertices is the geodesic between them, so a step whose
+longitudes differ by more than 180° goes the short way, across ±180° (179.5° E to 179.5° W is
+about 110 km, not 39,900). Lengths, chainages, points at a chainage and offsets all follow this
+rule, and so do :func:`corridors.split_by_country` and :func:`corridors.border_crossings`,
+which cut such lines at ±180° (RFC 7946) and report the same chainages.
 """
 
 from __future__ import annotations

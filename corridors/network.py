@@ -21,6 +21,10 @@ every edge is measured in one geodesic pass and split by country in one call, an
 pairs within reach are found with a k-d tree (:class:`_NodeIndex`), not by trying every pair.
 Shortest paths run on SciPy's compiled Dijkstra (:func:`distance_matrix`, cached per graph).
 
+:func:`attach_road_graph` joins the network to an OSMnx road graph (e.g. from
+:func:`osmnx.graph_from_xml`) by ``transfer`` edges at the dry ports; it was
+``corridors.osm.attach_road_graph``, which still imports it.
+
 ``scenario="current"`` keeps what operates today; ``"planned"`` adds what is under construction
 and planned (``proposed`` lines stay out of both).
 
@@ -34,13 +38,14 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pyproj
 import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
@@ -49,13 +54,20 @@ from corridors import settings
 from corridors._coerce import WGS84, single_line
 from corridors._csgraph import clear_cache, distance_matrix, shortest_path_nodes
 from corridors._lines import Lines
-from corridors.borders import split_by_country
+from corridors.borders import OUTSIDE, split_by_country
 from corridors.corridor import Corridor
-from corridors.errors import UnknownIdError
+from corridors.errors import CorridorsError, CRSError, UnknownIdError
 from corridors.geodesy import geod, length_km
 from corridors.registry import border_gates, ids, load, ports
 
-__all__ = ["SCENARIOS", "build", "clear_cache", "distance_matrix", "shortest_path_nodes"]
+__all__ = [
+    "SCENARIOS",
+    "attach_road_graph",
+    "build",
+    "clear_cache",
+    "distance_matrix",
+    "shortest_path_nodes",
+]
 
 SCENARIOS = {
     "current": ("operational",),
@@ -347,6 +359,7 @@ def _add_links(G: nx.MultiDiGraph, links: _Links) -> None:
         return
     geoms = np.concatenate(links.geometry)
     pieces = split_by_country(gpd.GeoSeries(geoms, crs=WGS84))
+    pieces = pieces[pieces["iso3"] != OUTSIDE]  # a stretch at sea is no border crossing
     countries = pieces.groupby("line")["iso3"].nunique()
     crossing = np.zeros(len(geoms), bool)
     crossing[countries.index[countries.to_numpy() > 1].to_numpy(dtype=np.intp)] = True
@@ -450,3 +463,165 @@ def _geocentric(lonlat: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.column_stack(
         [n * np.cos(lat) * np.cos(lon), n * np.cos(lat) * np.sin(lon), n * (1 - g.es) * np.sin(lat)]
     )
+
+
+# -- joining an OSMnx road graph -------------------------------------------------------------------
+def attach_road_graph(
+    G_network: nx.MultiDiGraph,
+    G_roads: nx.MultiDiGraph,
+    *,
+    points: Iterable[Hashable] | None = None,
+    max_km: float = 5.0,
+) -> nx.MultiDiGraph:
+    """Join the corridors network to an OSMnx road graph at the dry ports.
+
+    Both graphs are copied into one new ``MultiDiGraph`` (the inputs are left alone); each of
+    ``points`` is then joined to its nearest road node, when that is within ``max_km``, by a pair
+    of ``transfer`` edges (one each way) in the network's conventions: ``mode="transfer"``,
+    ``length`` in geodesic metres, ``travel_time`` in seconds at
+    ``settings.speeds_kph["transfer"]`` (20 km/h, drayage or walking, with no handling time
+    added), ``speed_kph``, ``geometry``, ``name``. Road edges without a ``mode`` get
+    ``mode="road"``; add their ``travel_time`` first with :func:`osmnx.add_edge_speeds` and
+    :func:`osmnx.add_edge_travel_times` if you route by time.
+
+    Parameters
+    ----------
+    G_network
+        The corridors network, e.g. from :func:`corridors.network.build`: OSMnx conventions,
+        nodes with ``x``, ``y`` (lon/lat) and ``kind``.
+    G_roads
+        An OSMnx road graph in EPSG:4326 (``G_roads.graph["crs"]``), e.g. from
+        :func:`osmnx.graph_from_xml` or :func:`osmnx.graph_from_bbox`. Its node ids must differ
+        from the network's (OSMnx uses integer OSM ids, the network strings).
+    points
+        Nodes of ``G_network`` to join; default: every node whose ``kind`` is ``"dry-port"``.
+    max_km
+        Points farther than this from every road node stay unjoined.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The composed graph, with the network's graph attributes (``crs``, ``scenario``, ...)
+        and ``graph["road_links"]``: ``{point: road node}`` for every point joined.
+
+    Raises
+    ------
+    CRSError
+        A graph that is not in EPSG:4326.
+    UnknownIdError
+        A point that is not a node of ``G_network``.
+    CorridorsError
+        Node ids shared by both graphs, or an empty road graph.
+
+    Notes
+    -----
+    This lived in :mod:`corridors.osm` before; ``corridors.osm.attach_road_graph`` still imports
+    this same function, for compatibility.
+
+    The nearest road node comes from :func:`osmnx.distance.nearest_nodes`, which needs
+    scikit-learn for unprojected graphs; without it a NumPy haversine search over all road nodes
+    is used instead. The distance kept is the geodesic one on ``settings.ellipsoid``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from corridors.network import attach_road_graph
+    >>> net = nx.MultiDiGraph(crs="EPSG:4326")
+    >>> net.add_node("port:thanaleng", x=102.70, y=17.90, kind="dry-port", name="Thanaleng")
+    >>> roads = nx.MultiDiGraph(crs="EPSG:4326")
+    >>> roads.add_node(1, x=102.71, y=17.90)
+    >>> G = attach_road_graph(net, roads)
+    >>> G.graph["road_links"], G.edges["port:thanaleng", 1, 0]["mode"]
+    ({'port:thanaleng': 1}, 'transfer')
+    """
+    for label, G in (("network", G_network), ("road", G_roads)):
+        _check_graph_crs(G, label)
+    if G_roads.number_of_nodes() == 0:
+        raise CorridorsError("the road graph has no nodes")
+    shared = set(G_network.nodes) & set(G_roads.nodes)
+    if shared:
+        some = ", ".join(repr(n) for n in sorted(shared, key=str)[:3])
+        raise CorridorsError(
+            f"the network and the road graph share {len(shared)} node ids ({some}); "
+            "relabel one of them, e.g. with networkx.relabel_nodes"
+        )
+    if points is None:
+        chosen = [n for n, k in G_network.nodes(data="kind") if k == "dry-port"]
+    else:
+        chosen = list(points)
+        for p in chosen:
+            if p not in G_network:
+                raise UnknownIdError("network node", str(p), (str(n) for n in G_network.nodes))
+
+    G = nx.MultiDiGraph()
+    G.graph.update(G_roads.graph)
+    G.graph.update(G_network.graph)
+    G.add_nodes_from(G_network.nodes(data=True))
+    G.add_edges_from(G_network.edges(keys=True, data=True))
+    G.add_nodes_from(G_roads.nodes(data=True))
+    G.add_edges_from(
+        (u, v, k, {"mode": "road", **d}) for u, v, k, d in G_roads.edges(keys=True, data=True)
+    )
+    links: dict[Hashable, Hashable] = {}
+    G.graph["road_links"] = links
+    if not chosen:
+        return G
+
+    xy = np.array([(G_network.nodes[p]["x"], G_network.nodes[p]["y"]) for p in chosen], float)
+    nearest = _nearest_road_nodes(G_roads, xy)
+    road_xy = np.array([(G_roads.nodes[n]["x"], G_roads.nodes[n]["y"]) for n in nearest], float)
+    _, _, metres = geod().inv(xy[:, 0], xy[:, 1], road_xy[:, 0], road_xy[:, 1])
+    speed = float(settings.speeds_kph["transfer"])
+    for p, r, a, b, m in zip(chosen, nearest, xy, road_xy, np.atleast_1d(metres), strict=True):
+        if m > max_km * 1000.0:
+            continue
+        label = G_network.nodes[p].get("name", p)
+        attrs = {
+            "length": float(m),
+            "travel_time": float(m) / (speed / 3.6),
+            "speed_kph": speed,
+            "mode": "transfer",
+            "corridor": "transfer",
+            "name": f"transfer: {label} – road node {r}",
+            "status": "operational",
+        }
+        G.add_edge(p, r, geometry=shapely.LineString([a, b]), **attrs)
+        G.add_edge(r, p, geometry=shapely.LineString([b, a]), **attrs)
+        links[p] = r
+    return G
+
+
+# -- attach_road_graph helpers -----------------------------------------------------------------
+def _check_graph_crs(G: nx.MultiDiGraph, label: str) -> None:
+    crs = G.graph.get("crs")
+    if crs is None:
+        raise CRSError(f'the {label} graph has no graph["crs"]; expected EPSG:4326')
+    try:
+        ok = pyproj.CRS.from_user_input(crs).equals(WGS84)
+    except pyproj.exceptions.CRSError:
+        ok = False
+    if not ok:
+        raise CRSError(
+            f"the {label} graph is in {crs}, not EPSG:4326; use osmnx.project_graph(G, "
+            'to_crs="EPSG:4326")'
+        )
+
+
+def _nearest_road_nodes(G_roads: nx.MultiDiGraph, xy: NDArray[np.float64]) -> list[Hashable]:
+    """The road node nearest each (lon, lat) row: OSMnx's ball tree, or NumPy haversine."""
+    try:
+        import osmnx
+
+        found = osmnx.distance.nearest_nodes(G_roads, xy[:, 0], xy[:, 1])
+        return np.asarray(found).tolist()  # NumPy ints back to the graph's own ids
+    except ImportError:  # scikit-learn is missing: search every node
+        ids = list(G_roads.nodes)
+        nodes = np.radians([(G_roads.nodes[n]["x"], G_roads.nodes[n]["y"]) for n in ids])
+        pts = np.radians(xy)
+        dlon = nodes[None, :, 0] - pts[:, None, 0]
+        dlat = nodes[None, :, 1] - pts[:, None, 1]
+        h = (
+            np.sin(dlat / 2) ** 2
+            + np.cos(pts[:, None, 1]) * np.cos(nodes[None, :, 1]) * np.sin(dlon / 2) ** 2
+        )
+        return [ids[i] for i in np.argmin(h, axis=1)]

@@ -213,7 +213,8 @@ def split_by_country(
     -------
     dask_geopandas.GeoDataFrame
         The columns and dtypes of :func:`corridors.split_by_country`: ``line`` (the input's
-        index label), ``iso3``, ``start_km``, ``end_km``, ``length_km``, the other columns of
+        index label), ``iso3`` (``"outside"`` beyond every polygon), ``start_km``, ``end_km``,
+        ``length_km``, the other columns of
         ``ddf`` and the pieces in EPSG:4326. The rows come in the in-memory order; the index
         restarts at 0 in every partition (unknown divisions), so
         ``.compute().reset_index(drop=True)`` is the in-memory result.

@@ -144,10 +144,17 @@ def test_a_line_starting_on_the_border_and_one_outside_every_country(two_countri
     assert corridors.split_by_country(on, two_countries)["iso3"].tolist() == ["AAA"]
     assert len(corridors.border_crossings(on, two_countries, gates=_gates())) == 0
     outside = shapely.LineString([(0, 0), (1, 1)])
-    assert len(corridors.split_by_country(outside, two_countries)) == 0
+    piece = corridors.split_by_country(outside, two_countries)
+    assert piece[["iso3", "start_km"]].values.tolist() == [["outside", 0.0]]
+    assert piece["length_km"].iloc[0] == pytest.approx(corridors.length_km(outside), rel=1e-12)
+    assert piece.geometry.iloc[0].equals(outside)
     half_out = shapely.LineString([(101, 29), (101, 31)])
-    piece = corridors.split_by_country(half_out, two_countries)
-    assert piece["end_km"].iloc[0] == pytest.approx(piece["length_km"].iloc[0], rel=1e-9)
+    pieces = corridors.split_by_country(half_out, two_countries)
+    assert pieces["iso3"].tolist() == ["AAA", "outside"]
+    to_edge = corridors.length_km(shapely.LineString([(101, 29), (101, 30)]))
+    assert pieces["end_km"].iloc[0] == pytest.approx(to_edge, rel=1e-9)
+    assert pieces["end_km"].iloc[1] == corridors.length_km(half_out)
+    assert len(corridors.border_crossings(half_out, two_countries, gates=_gates())) == 0
 
 
 def test_split_agrees_with_geopandas_overlay_on_the_real_borders():
@@ -162,7 +169,8 @@ def test_split_agrees_with_geopandas_overlay_on_the_real_borders():
         crs=4326,
     )
     countries = corridors.boundaries()[["iso3", "geometry"]]
-    ours = corridors.split_by_country(lines, countries).groupby(["n", "iso3"])["length_km"].sum()
+    ours = corridors.split_by_country(lines, countries)
+    ours = ours[ours["iso3"] != "outside"].groupby(["n", "iso3"])["length_km"].sum()
     theirs = gpd.overlay(lines, countries, how="intersection", keep_geom_type=True)
     theirs = pd.Series(
         corridors.length_km(theirs).to_numpy(),
@@ -229,8 +237,8 @@ def test_the_border_index_is_built_once_per_boundaries_and_follows_changes(
     assert corridors.split_by_country(line, b)["iso3"].tolist() == ["ZZZ", "BBB"]
     b.loc[1, "geometry"] = shapely.box(102.5, 10, 114, 30)
     pieces = corridors.split_by_country(line, b)
-    assert pieces["iso3"].tolist() == ["ZZZ", "BBB"]
-    assert pieces["start_km"].iloc[1] == pytest.approx(
+    assert pieces["iso3"].tolist() == ["ZZZ", "outside", "BBB"]  # a gap from 102 to 102.5
+    assert pieces["start_km"].iloc[2] == pytest.approx(
         corridors.length_km(shapely.LineString([(101, 20), (102.5, 20)])), rel=1e-9
     )
     assert len(built) == 3

@@ -20,7 +20,7 @@ import shapely
 from conftest import feature_collection, line_feature, point_feature
 
 import corridors
-from corridors import Corridor, _export
+from corridors import Corridor, _export, _output
 from corridors.cli import main
 
 GEODATA = Path(__file__).resolve().parent.parent / "geodata"
@@ -277,7 +277,7 @@ def test_an_unwritable_folder_gives_a_data_file_error(clr, tmp_path, monkeypatch
         def refuse(*args, **kwargs):
             raise PermissionError(13, "Permission denied")
 
-        monkeypatch.setattr(_export.tempfile, "mkdtemp", refuse)
+        monkeypatch.setattr(_output.tempfile, "mkdtemp", refuse)
     try:
         with pytest.raises(corridors.DataFileError, match=r"cannot write .*Permission denied"):
             clr.to_file(folder / "out.geojson")
@@ -415,3 +415,15 @@ def test_the_export_command_end_to_end(tmp_path):
     n = _feature_count("china-laos-railway")
     assert out.stdout == f"wrote {path}: {n} features, KML\n"
     assert len(_kml_placemarks(path)[1]) == n
+
+
+def test_export_to_dash_writes_geojson_to_standard_output(clr, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    written = corridors.export(clr, "-")
+    assert written.format == "GeoJSON" and written.path == Path("-")
+    doc = json.loads(capsys.readouterr().out)
+    assert len(doc["features"]) == written.features == len(clr.to_geodataframe())
+    assert list(tmp_path.iterdir()) == []  # no file named "-"
+    os.mkfifo(tmp_path / "pipe.kmz")  # an unknown extension is refused, even on a FIFO
+    with pytest.raises(corridors.UnknownIdError, match=r"did you mean '\.kml'"):
+        corridors.export(clr, tmp_path / "pipe.kmz")

@@ -26,7 +26,8 @@ ALLOWED = {
     "corridor": BASE | {"_data", "_schema"},
     "registry": BASE | {"_data", "corridor"},
     "checks": BASE | {"corridor", "registry", "geodesy", "borders"},
-    "_export": BASE | {"corridor", "geodesy"},
+    "_export": BASE | {"corridor", "geodesy", "_output"},
+    "_output": {"errors"},  # the one writer, under everything that writes
     # pure geometry: the line-referencing core, then geodesy and borders on it
     "_lines": BASE,
     "geodesy": BASE | {"_lines"},
@@ -35,12 +36,14 @@ ALLOWED = {
     "_osm_io": BASE,
     "_osm_chain": BASE | {"geodesy"},
     "_osm_build": BASE | {"_osm_chain", "geodesy"},
+    "_osm_assemble": BASE | {"corridor", "_lines", "_osm_io", "geodesy"},
     # what users see
     "comparison": BASE | {"geodesy"},
     "stations": BASE | {"corridor", "registry", "geodesy"},
     "network": BASE | {"corridor", "registry", "_lines", "geodesy", "borders", "_csgraph"},
     "routing": BASE | {"registry", "borders", "network", "_csgraph"},
-    "osm": BASE | {"corridor", "geodesy", "_osm_io", "_osm_chain"},
+    # the public face; attach_road_graph is re-exported lazily from network
+    "osm": BASE | {"corridor", "_osm_io", "_osm_chain", "_osm_assemble", "network"},
     "scale": BASE | {"_data", "geodesy", "borders"},
     "_map_style": set(),
     "_map_assets": BASE,
@@ -57,7 +60,7 @@ ALLOWED = {
         "comparison",
         "corridor",
     },
-    "cli": BASE | {"corridor", "maps"},
+    "cli": BASE | {"corridor", "maps", "_output"},
 }
 
 

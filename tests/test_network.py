@@ -1,4 +1,4 @@
-"""The corridor network, today and as planned, and its spatial look-ups."""
+"""The corridor network, today and as planned, its spatial look-ups, and joining a road graph."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import itertools
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import osmnx
+import pyproj
 import pytest
 import shapely
 
 import corridors
 from corridors import network, settings
+from corridors.errors import CorridorsError, CRSError, UnknownIdError
 from corridors.geodesy import geod
 
 
@@ -50,6 +53,26 @@ def test_every_edge_is_as_long_as_its_line_and_starts_and_ends_at_its_nodes(plan
         first, last = shapely.get_coordinates(line)[[0, -1]]
         assert np.allclose(first, [planned.nodes[u]["x"], planned.nodes[u]["y"]], atol=1e-9)
         assert np.allclose(last, [planned.nodes[v]["x"], planned.nodes[v]["y"]], atol=1e-9)
+
+
+def test_only_edges_between_two_countries_cross_a_border(planned):
+    # an edge crosses a border exactly when its line runs in two countries; a stretch outside
+    # every country (at sea, along the coast at Vung Ang) is no border
+    edges = [(u, v, k, d) for u, v, k, d in planned.edges(keys=True, data=True) if "geometry" in d]
+    pieces = corridors.split_by_country(
+        gpd.GeoSeries([d["geometry"] for *_, d in edges], crs="EPSG:4326")
+    )
+    land = pieces[pieces["iso3"] != "outside"]
+    two = set(land.groupby("line")["iso3"].nunique().loc[lambda n: n > 1].index)
+    flagged = {i for i, (*_, d) in enumerate(edges) if d.get("crosses_border")}
+    # links are flagged in one direction only: every flagged edge runs in two countries, and
+    # every edge in two countries is flagged one way or the other
+    assert flagged <= two
+    pairs = {frozenset((edges[i][0], edges[i][1])) for i in flagged}
+    assert {frozenset((edges[i][0], edges[i][1])) for i in two} == pairs
+    at_sea = set(pieces.loc[pieces["iso3"] == "outside", "line"])
+    assert at_sea, "the planned network has a stretch outside Natural Earth's land"
+    assert any(i not in flagged for i in at_sea)
 
 
 def test_current_holds_only_what_operates_today(planned):
@@ -180,3 +203,82 @@ def test_nearest_across_the_antimeridian_and_at_the_pole():
     assert index.nearest(-179.99, 0.0) == 1  # 4 km away across 180°, not 40,000 km
     assert index.nearest(179.99, 0.0) == 1
     assert index.nearest(120.0, 89.999) == 2
+
+
+# -- attach_road_graph: joining an OSMnx road graph ------------------------------------------------
+@pytest.fixture
+def net() -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph(crs="EPSG:4326", scenario="current", name="corridors")
+    g.add_node("port:thanaleng", x=102.700, y=17.900, kind="dry-port", name="Thanaleng Dry Port")
+    g.add_node("port:savannakhet", x=104.800, y=16.600, kind="dry-port", name="Savan Dry Port")
+    g.add_node("clr:vientiane", x=102.650, y=17.950, kind="station", name="Vientiane")
+    g.add_edge("clr:vientiane", "port:thanaleng", length=7500.0, mode="access")
+    return g
+
+
+@pytest.fixture
+def roads() -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph(crs="epsg:4326", name="roads")
+    for n, xy in {1: (102.750, 17.900), 2: (102.705, 17.902), 3: (102.640, 17.950)}.items():
+        g.add_node(n, x=xy[0], y=xy[1])
+    g.add_edge(1, 2, length=5300.0, highway="primary")
+    g.add_edge(2, 3, length=8400.0, highway="primary")
+    return g
+
+
+def test_attach_road_graph_joins_the_dry_port_to_the_nearest_road_node(net, roads):
+    g = network.attach_road_graph(net, roads)
+    assert g.graph["road_links"] == {"port:thanaleng": 2}  # Savannakhet is ~270 km away
+    assert g.graph["crs"] == "EPSG:4326" and g.graph["scenario"] == "current"
+    assert g.number_of_nodes() == 6
+    assert g.number_of_edges() == 1 + 2 + 2
+    _, _, metres = pyproj.Geod(ellps="WGS84").inv(102.700, 17.900, 102.705, 17.902)
+    for u, v in (("port:thanaleng", 2), (2, "port:thanaleng")):
+        e = g.edges[u, v, 0]
+        assert e["mode"] == "transfer"
+        assert e["length"] == pytest.approx(metres)
+        assert e["travel_time"] == pytest.approx(metres / (20 / 3.6))
+        assert e["geometry"].length > 0
+    assert g.edges[1, 2, 0]["mode"] == "road"
+    assert g.edges["clr:vientiane", "port:thanaleng", 0]["mode"] == "access"
+    assert not g.has_edge("clr:vientiane", 3)
+    # the inputs are untouched
+    assert net.number_of_edges() == 1 and roads.number_of_edges() == 2
+    assert "mode" not in roads.edges[1, 2, 0]
+
+
+def test_attach_road_graph_points_and_reach(net, roads):
+    # Thanaleng's nearest road node is 0.57 km off, Vientiane's 1.06 km
+    g = network.attach_road_graph(
+        net, roads, points=["clr:vientiane", "port:thanaleng"], max_km=0.5
+    )
+    assert g.graph["road_links"] == {}
+    assert not any(mode == "transfer" for *_, mode in g.edges(data="mode"))
+    g = network.attach_road_graph(net, roads, points=["clr:vientiane"], max_km=1.1)
+    assert g.graph["road_links"] == {"clr:vientiane": 3}
+    assert type(next(iter(g.graph["road_links"].values()))) is int
+    assert g.edges["clr:vientiane", 3, 0]["length"] == pytest.approx(1058, abs=2)
+
+
+def test_attach_road_graph_without_scikit_learn(monkeypatch, net, roads):
+    def missing(*args, **kwargs):
+        raise ImportError("scikit-learn must be installed")
+
+    monkeypatch.setattr(osmnx.distance, "nearest_nodes", missing)
+    g = network.attach_road_graph(net, roads, points=["port:thanaleng", "clr:vientiane"])
+    assert g.graph["road_links"] == {"port:thanaleng": 2, "clr:vientiane": 3}
+
+
+def test_attach_road_graph_errors(net, roads):
+    projected = roads.copy()
+    projected.graph["crs"] = "EPSG:32648"
+    with pytest.raises(CRSError, match="not EPSG:4326"):
+        network.attach_road_graph(net, projected)
+    with pytest.raises(UnknownIdError, match="did you mean 'port:thanaleng'"):
+        network.attach_road_graph(net, roads, points=["port:thanalen"])
+    clash = roads.copy()
+    clash.add_node("clr:vientiane", x=102.65, y=17.95)
+    with pytest.raises(CorridorsError, match="share 1 node ids"):
+        network.attach_road_graph(net, clash)
+    with pytest.raises(CorridorsError, match="no nodes"):
+        network.attach_road_graph(net, nx.MultiDiGraph(crs="EPSG:4326"))

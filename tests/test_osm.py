@@ -9,7 +9,6 @@ import shutil
 import socket
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import osmium
 import osmnx
@@ -21,7 +20,6 @@ from osmium.osm import mutable
 import corridors
 from corridors.errors import (
     CorridorsError,
-    CRSError,
     DataFileError,
     GeometryError,
     UnknownIdError,
@@ -348,81 +346,18 @@ def test_overpass_failures_become_corridors_errors(monkeypatch):
         corridor_from_osm(None)
 
 
-# -- attach_road_graph ----------------------------------------------------------------------------
-@pytest.fixture
-def network() -> nx.MultiDiGraph:
-    g = nx.MultiDiGraph(crs="EPSG:4326", scenario="current", name="corridors")
-    g.add_node("port:thanaleng", x=102.700, y=17.900, kind="dry-port", name="Thanaleng Dry Port")
-    g.add_node("port:savannakhet", x=104.800, y=16.600, kind="dry-port", name="Savan Dry Port")
-    g.add_node("clr:vientiane", x=102.650, y=17.950, kind="station", name="Vientiane")
-    g.add_edge("clr:vientiane", "port:thanaleng", length=7500.0, mode="access")
-    return g
+# -- attach_road_graph, which moved to corridors.network -------------------------------------------
+def test_attach_road_graph_is_still_importable_from_osm_without_loading_network_early():
+    import ast
 
-
-@pytest.fixture
-def roads() -> nx.MultiDiGraph:
-    g = nx.MultiDiGraph(crs="epsg:4326", name="roads")
-    for n, xy in {1: (102.750, 17.900), 2: (102.705, 17.902), 3: (102.640, 17.950)}.items():
-        g.add_node(n, x=xy[0], y=xy[1])
-    g.add_edge(1, 2, length=5300.0, highway="primary")
-    g.add_edge(2, 3, length=8400.0, highway="primary")
-    return g
-
-
-def test_attach_road_graph_joins_the_dry_port_to_the_nearest_road_node(network, roads):
-    g = attach_road_graph(network, roads)
-    assert g.graph["road_links"] == {"port:thanaleng": 2}  # Savannakhet is ~270 km away
-    assert g.graph["crs"] == "EPSG:4326" and g.graph["scenario"] == "current"
-    assert g.number_of_nodes() == 6
-    assert g.number_of_edges() == 1 + 2 + 2
-    _, _, metres = pyproj.Geod(ellps="WGS84").inv(102.700, 17.900, 102.705, 17.902)
-    for u, v in (("port:thanaleng", 2), (2, "port:thanaleng")):
-        e = g.edges[u, v, 0]
-        assert e["mode"] == "transfer"
-        assert e["length"] == pytest.approx(metres)
-        assert e["travel_time"] == pytest.approx(metres / (20 / 3.6))
-        assert e["geometry"].length > 0
-    assert g.edges[1, 2, 0]["mode"] == "road"
-    assert g.edges["clr:vientiane", "port:thanaleng", 0]["mode"] == "access"
-    assert not g.has_edge("clr:vientiane", 3)
-    # the inputs are untouched
-    assert network.number_of_edges() == 1 and roads.number_of_edges() == 2
-    assert "mode" not in roads.edges[1, 2, 0]
-
-
-def test_attach_road_graph_points_and_reach(network, roads):
-    # Thanaleng's nearest road node is 0.57 km off, Vientiane's 1.06 km
-    g = attach_road_graph(network, roads, points=["clr:vientiane", "port:thanaleng"], max_km=0.5)
-    assert g.graph["road_links"] == {}
-    assert not any(mode == "transfer" for *_, mode in g.edges(data="mode"))
-    g = attach_road_graph(network, roads, points=["clr:vientiane"], max_km=1.1)
-    assert g.graph["road_links"] == {"clr:vientiane": 3}
-    assert type(next(iter(g.graph["road_links"].values()))) is int
-    assert g.edges["clr:vientiane", 3, 0]["length"] == pytest.approx(1058, abs=2)
-
-
-def test_attach_road_graph_without_scikit_learn(monkeypatch, network, roads):
-    def missing(*args, **kwargs):
-        raise ImportError("scikit-learn must be installed")
-
-    monkeypatch.setattr(osmnx.distance, "nearest_nodes", missing)
-    g = attach_road_graph(network, roads, points=["port:thanaleng", "clr:vientiane"])
-    assert g.graph["road_links"] == {"port:thanaleng": 2, "clr:vientiane": 3}
-
-
-def test_attach_road_graph_errors(network, roads):
-    projected = roads.copy()
-    projected.graph["crs"] = "EPSG:32648"
-    with pytest.raises(CRSError, match="not EPSG:4326"):
-        attach_road_graph(network, projected)
-    with pytest.raises(UnknownIdError, match="did you mean 'port:thanaleng'"):
-        attach_road_graph(network, roads, points=["port:thanalen"])
-    clash = roads.copy()
-    clash.add_node("clr:vientiane", x=102.65, y=17.95)
-    with pytest.raises(CorridorsError, match="share 1 node ids"):
-        attach_road_graph(network, clash)
-    with pytest.raises(CorridorsError, match="no nodes"):
-        attach_road_graph(network, nx.MultiDiGraph(crs="EPSG:4326"))
+    assert corridors.osm.attach_road_graph is corridors.network.attach_road_graph
+    assert attach_road_graph is corridors.network.attach_road_graph
+    # a lazy re-export: osm.py imports corridors.network only inside its __getattr__
+    tree = ast.parse(Path(corridors.osm.__file__).read_text("utf-8"))
+    top = {n.module for n in tree.body if isinstance(n, ast.ImportFrom) and n.module is not None}
+    assert "corridors.network" not in top
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = corridors.osm.nope
 
 
 def test_a_gap_gives_sections_in_route_order(tmp_path):
@@ -808,3 +743,52 @@ def test_files_that_are_not_what_they_say(tmp_path):
         read_ways(tmp_path)
     with pytest.raises(DataFileError, match="needs the path of a local OSM file"):
         read_ways(42)
+
+
+# -- geodesic, not planar, order along the line ---------------------------------------------------
+def test_stations_are_ordered_by_geodesic_chainage_where_planar_degrees_would_swap_them(tmp_path):
+    """At 60° N a degree of longitude is half a degree of latitude on the ground, so the foot of
+    a perpendicular drawn in lon/lat degrees slides along a diagonal line: a station 0.8 km north-
+    west of it moves back by about half a kilometre, one south-east moves on. Two stations 300 m
+    apart on opposite sides then swap under planar ``line_locate_point``; pyproj.Geod puts them
+    where they are. The line has a vertex every kilometre along the geodesic, so that drawn
+    straight in lon/lat or as geodesics its segments are the same line to the millimetre."""
+    g = pyproj.Geod(ellps="WGS84")
+    start, end = (10.0, 60.0), (12.0, 61.0)
+    az, _, _ = g.inv(*start, *end)
+    vertices = [start, *g.npts(*start, *end, 156), end]
+    # feet on the line at 50.3 km (north-west station) and 50.0 km (south-east station)
+    feet_km = {"North West": 50.3, "South East": 50.0}
+    side = {"North West": -90.0, "South East": 90.0}
+    nodes = {}
+    for name, km in feet_km.items():
+        lon, lat, back = g.fwd(*start, az, km * 1000.0)
+        heading = back + 180.0  # the line's azimuth at the foot
+        nodes[name] = g.fwd(lon, lat, heading + side[name], 800.0)[:2]
+    station_xml = "".join(
+        f'  <node id="{20 + i}" lat="{lat:.7f}" lon="{lon:.7f}">\n'
+        f'    <tag k="railway" v="station"/>\n    <tag k="name" v="{name}"/>\n  </node>\n'
+        for i, (name, (lon, lat)) in enumerate(nodes.items())
+    )
+    path = tmp_path / "diagonal_60n.osm"
+    path.write_text(
+        "<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\">\n"
+        + "".join(
+            f'  <node id="{1000 + i}" lat="{lat:.7f}" lon="{lon:.7f}"/>\n'
+            for i, (lon, lat) in enumerate(vertices)
+        )
+        + station_xml
+        + '  <way id="10">\n'
+        + "".join(f'    <nd ref="{1000 + i}"/>\n' for i in range(len(vertices)))
+        + '    <tag k="railway" v="rail"/>\n    <tag k="name" v="Diagonal Line"/>\n  </way>\n'
+        + "</osm>\n",
+        encoding="utf-8",
+    )
+    line = corridor_from_osm(path)
+    # the planar answer in degrees is the wrong way round (else this test would prove nothing)
+    drawn = line.sections.geometry.iloc[0]
+    planar = {n: shapely.line_locate_point(drawn, shapely.Point(xy)) for n, xy in nodes.items()}
+    assert planar["North West"] < planar["South East"]
+    # geodesic: in order of the feet on the ground, each 0.8 km off the line
+    assert line.stations["name"].tolist() == ["South East", "North West"]
+    assert line.stations["offset_km"].tolist() == pytest.approx([0.8, 0.8], abs=1e-3)
