@@ -35,7 +35,8 @@ def to_geoseries(x: Any, *, what: str = "geometry") -> gpd.GeoSeries:
     if isinstance(x, SupportsGeoSeries) and not isinstance(x, gpd.GeoSeries | gpd.GeoDataFrame):
         x = x.to_geoseries()
     if isinstance(x, gpd.GeoDataFrame):
-        if x.geometry.name not in x.columns:
+        column = getattr(x, "_geometry_column_name", None)  # None, or a dropped column
+        if column is None or column not in x.columns:
             raise GeometryError(f"the GeoDataFrame given as {what} has no active geometry column")
         x = x.geometry
     if isinstance(x, gpd.GeoSeries):
@@ -106,7 +107,18 @@ def single_line(x: Any, *, what: str = "line") -> shapely.LineString:
     """Return ``x`` as one continuous LineString in lon/lat, merging parts that join."""
     series = to_geoseries(x, what=what)
     if len(series) != 1:
-        geom = shapely.line_merge(shapely.union_all(geometry_array(series)))
+        geoms = geometry_array(series)
+        other = ~np.isin(shapely.get_type_id(geoms), [1, 2, 5])  # not (Multi)LineStrings
+        if other.any():
+            raise GeometryError(
+                f"the {what} must be one continuous LineString, got a "
+                f"{geoms[other][0].geom_type} among {len(geoms)} geometries"
+            )
+        check_lonlat(shapely.get_coordinates(geoms), what=what)
+        try:
+            geom = shapely.line_merge(shapely.union_all(geoms))
+        except shapely.errors.GEOSException as err:  # e.g. a robustness failure of the overlay
+            raise GeometryError(f"the {what} cannot be joined into one line: {err}") from None
     else:
         geom = series.iloc[0]
         if isinstance(geom, shapely.MultiLineString):

@@ -29,6 +29,16 @@ Columns holding lists or dicts (``sources``, ``figures``, ``names``, ...) are wr
 text in every format, so that they round-trip: ``json.loads`` gives the list back. Missing
 values stay missing (``null``). The same holds for the ``ExtendedData`` values in KML.
 
+Round trips
+-----------
+A written corridor reads back as the same corridor with :meth:`corridors.Corridor.from_file`
+(and every ``corridors`` command taking a FILE): its id (the ``corridor`` column), name,
+sources, figures and other properties (``corridor_meta``), and each section's id, role and
+order, in every format. KML keeps every value as text in ``ExtendedData``: the reader turns
+numbers and JSON text back into their types, so only the typing of a text property that looks
+like a number (``"2021"`` in a column other than the schema's text columns) and a property
+named ``description`` (KML's own balloon) are lost.
+
 Every file is written by the package's one writer (``corridors._output``): into a temporary
 file next to the target, then moved into place with :func:`os.replace`, so a failure never
 leaves a partial file and an existing file is replaced as a whole (a GeoPackage is overwritten,
@@ -91,6 +101,10 @@ KML_STYLE: dict[str, Any] = {
 }
 
 KML_NS = "http://www.opengis.net/kml/2.2"
+
+#: The corridor properties written as columns of their own (``corridor_name``, ...); the
+#: others go, as one JSON object, to ``corridor_meta``.
+META_COLUMNS = ("name", "sources", "figures")
 
 #: The extension of the temporary file each format is written to.
 _SUFFIXES = {"GeoJSON": ".geojson", "GeoPackage": ".gpkg", "GeoParquet": ".parquet", "KML": ".kml"}
@@ -223,8 +237,11 @@ def export(
 
     Every feature is written, with its figures and sources; the corridor's own name, sources
     and figures are added to every row as ``corridor_name``, ``corridor_sources`` and
-    ``corridor_figures``. Lists and dicts are written as JSON text (``json.loads`` them back).
-    The file is written atomically: a failure leaves no partial file and keeps an old one.
+    ``corridor_figures``, and its other properties (status, accuracy, relations, ...) as one
+    JSON object in ``corridor_meta``, so that :meth:`corridors.Corridor.from_file` reads the
+    file back as the same corridor. Lists and dicts are written as JSON text (``json.loads``
+    them back). The file is written atomically: a failure leaves no partial file and keeps an
+    old one.
 
     Parameters
     ----------
@@ -290,6 +307,11 @@ def _attributes(gdf: gpd.GeoDataFrame, meta: Mapping[str, Any] | None) -> gpd.Ge
             if key in meta and f"corridor_{key}" not in out.columns:
                 value = meta[key]
                 out[f"corridor_{key}"] = value if isinstance(value, str) else _json(value)
+        if "corridor_meta" not in out.columns:
+            # the rest of the corridor's own properties (status, accuracy, relations, ...), so
+            # that `Corridor.from_file` reads back the very corridor that was written
+            rest = {k: v for k, v in meta.items() if k not in META_COLUMNS}
+            out["corridor_meta"] = _json(rest)
         out = out[[c for c in out.columns if c != geom] + [geom]]
     return out
 

@@ -172,8 +172,9 @@ class CheckReport:
 
     def __str__(self) -> str:
         m = self.measured
+        accuracy = _accuracy(self.accuracy, self.error_km)
         lines = [
-            f"{self.name} ({self.corridor_id}) — geometry {self.accuracy}, ±{self.error_km} km",
+            f"{self.name} ({self.corridor_id}) — geometry {accuracy}",
             f"measured main line: {m['total_km']:,.1f} km on the WGS84 ellipsoid",
         ]
         if m["by_country"]:
@@ -232,6 +233,14 @@ class CheckReport:
             f"<div class='corridors-check'><strong>{esc(self.name)}</strong>"
             f"<pre>{esc(str(self))}</pre>{shown.to_html(index=False, escape=True)}</div>"
         )
+
+
+def _accuracy(accuracy: Any, error_km: Any) -> str:
+    """``approximate, ±6.3 km``; what is not known says so, never "None" or "±nan"."""
+    acc = accuracy if isinstance(accuracy, str) and accuracy else "unknown accuracy"
+    if _is_missing(error_km):
+        return acc
+    return f"{acc}, ±{float(error_km):g} km"
 
 
 def _cite(source: Any, date: Any) -> str:

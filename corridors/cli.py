@@ -17,21 +17,25 @@ import json
 import os
 import sys
 import tempfile
+import unicodedata
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import shapely
 
 import corridors
 from corridors import _output
-from corridors.corridor import Corridor
+from corridors.corridor import Corridor, accuracy_text, shown
 from corridors.errors import CorridorsError, DataFileError
 
 TARGET_HELP = "an embedded corridor id, or a file ('-' for GeoJSON on standard input)"
 OUTPUT_HELP = "write the output to FILE ('-' for standard output)"
-FILE_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml", ".gml", ".zip")
+FILE_SUFFIXES = (
+    ".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml", ".gml", ".zip", ".parquet", ".geoparquet",
+)  # fmt: skip
 
 
 STDIN = "-"
@@ -52,7 +56,7 @@ def _read_stdin() -> Corridor:
         path = Path(folder) / "stdin.geojson"
         path.write_bytes(_stdin_cache[STDIN])
         try:
-            return Corridor.from_file(path)
+            return _from_file(path)
         except DataFileError as err:
             raise DataFileError(str(err).replace(str(path), _STDIN_NAME)) from None
 
@@ -63,17 +67,35 @@ def _resolve(target: str) -> Corridor:
         return _read_stdin()
     path = Path(target)
     looks_like_file = os.sep in target or "/" in target or target.lower().endswith(FILE_SUFFIXES)
-    if path.exists() or looks_like_file:
-        if not path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, ValueError) as err:  # a name too long, a NUL byte, a loop of links
+        if not looks_like_file:
+            return corridors.load(target)
+        reason = getattr(err, "strerror", None) or err
+        raise DataFileError(f"cannot read {target}: {reason}") from None
+    if exists or looks_like_file:
+        if not exists:
             raise DataFileError(f"no such file: {target}")
-        return Corridor.from_file(path)
+        return _from_file(path)
     return corridors.load(target)
+
+
+def _from_file(path: Path) -> Corridor:
+    """A user's file as a corridor; a geometry that GEOS refuses is a bad file, not a bug."""
+    try:
+        return Corridor.from_file(path)
+    except shapely.errors.GEOSException as err:  # e.g. a ring of two points
+        raise DataFileError(f"cannot read {path}: {str(err).splitlines()[0]}") from None
 
 
 def _table(df: pd.DataFrame) -> str:
     if len(df) == 0:
         return "(none)"
-    return df.to_string(index=False, float_format=lambda v: f"{v:,.2f}")
+    text = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+    df = df.astype({c: object for c in text})
+    df[text] = df[text].where(df[text].notna(), "unknown")  # never "None" or "nan"
+    return df.to_string(index=False, na_rep="unknown", float_format=lambda v: f"{v:,.2f}")
 
 
 def _cmd_list(args: argparse.Namespace) -> tuple[Any, str]:
@@ -86,7 +108,8 @@ def _cmd_list(args: argparse.Namespace) -> tuple[Any, str]:
 
 def _cmd_show(args: argparse.Namespace) -> tuple[Any, str]:
     c = _resolve(args.target)
-    sections = c.sections[["id", "name", "role", "status"]].copy()
+    # (a file read back may lack a column, e.g. a KML without status: it shows as missing)
+    sections = pd.DataFrame(c.sections).reindex(columns=["id", "name", "role", "status"])
     sections["length_km"] = corridors.length_km(c.sections).round(2).to_numpy()
     stations = corridors.station_chainage_km(c) if len(c.stations) else pd.DataFrame()
     meta = {k: v for k, v in c.meta.items() if k not in {"figures", "relations"}}
@@ -101,8 +124,8 @@ def _cmd_show(args: argparse.Namespace) -> tuple[Any, str]:
     }
     text = "\n".join(
         [
-            f"{c.name} ({c.id}): {meta.get('status')}, {meta.get('mode')}, "
-            f"accuracy {meta.get('accuracy')} (±{meta.get('error_km')} km)",
+            f"{c.name} ({c.id}): {shown(meta.get('status'))}, {shown(meta.get('mode'))}, "
+            f"accuracy {accuracy_text(meta.get('accuracy'), meta.get('error_km'))}",
             f"main line: {data['length_km']:,.1f} km; {len(c.figures)} published figures",
             "",
             "sections:",
@@ -214,6 +237,8 @@ def _cmd_route(args: argparse.Namespace) -> tuple[Any, str]:
         "by": args.by,
         "length_km": round(r.length_km, 3),
         "travel_time_h": round(r.travel_time_h, 3),
+        "origin_snap_km": round(r.origin_snap_km, 3),
+        "destination_snap_km": round(r.destination_snap_km, 3),
         "km_by_country": by_country.to_dict(),
         "legs": json.loads(legs.round(3).to_json(orient="records", force_ascii=False)),
         "crossings": json.loads(
@@ -225,7 +250,13 @@ def _cmd_route(args: argparse.Namespace) -> tuple[Any, str]:
     text = "\n".join(
         [
             f"{r.names[0]} → {r.names[1]} ({r.scenario}, by {args.by}): "
-            f"{r.length_km:,.1f} km, {r.travel_time_h:,.1f} h",
+            f"{r.length_km:,.1f} km, {r.travel_time_h:,.1f} h"
+            + (
+                f"; snapped {r.origin_snap_km:,.2f} km at the start and "
+                f"{r.destination_snap_km:,.2f} km at the end"
+                if r.origin_snap_km or r.destination_snap_km
+                else ""
+            ),
             "by country: " + ", ".join(f"{k} {v:,.1f} km" for k, v in by_country.items()),
             "crossings: "
             + (
@@ -351,6 +382,22 @@ def _silence_stdout() -> None:
         pass
 
 
+def _one_line(text: str) -> str:
+    r"""``text`` with its line breaks and control characters escaped (``\n``), on one line.
+
+    Examples
+    --------
+    >>> print(_one_line("unknown corridor 'a\nb\r'"))
+    unknown corridor 'a\nb\r'
+    """
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in {"Cc", "Zl", "Zp"}
+        else ch
+        for ch in text
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 on success, 1 on an error).
 
@@ -390,7 +437,7 @@ def _run(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         raise
     except CorridorsError as err:
-        print(f"corridors: error: {err}", file=sys.stderr)
+        print(f"corridors: error: {_one_line(str(err))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("corridors: interrupted", file=sys.stderr)
@@ -399,7 +446,7 @@ def _run(argv: Sequence[str] | None) -> int:
         if os.environ.get("CORRIDORS_DEBUG"):
             raise
         print(
-            f"corridors: internal error: {type(err).__name__}: {err} "
+            f"corridors: internal error: {type(err).__name__}: {_one_line(str(err))} "
             "(set CORRIDORS_DEBUG=1 for the traceback, and please report it)",
             file=sys.stderr,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from corridors.errors import (
     UnknownIdError,
 )
 
-__all__ = ["Corridor", "set_file_writer"]
+__all__ = ["Corridor", "accuracy_text", "set_file_writer", "shown"]
 
 STATION_KINDS = ("station", "freight-station", "junction")
 STRUCTURE_KINDS = ("tunnel", "bridge")
@@ -93,9 +94,13 @@ class Corridor:
         Parameters
         ----------
         path
-            GeoJSON, GeoPackage, Shapefile, ... readable by pyogrio. A GeoJSON with a top-level
-            ``corridor`` object is validated against the embedded schema; any other file is read
-            as lines (the route, in file order) and optional points (stations).
+            GeoJSON, GeoPackage, GeoParquet, KML, Shapefile, ... (pyogrio; GeoParquet with
+            pyarrow). A GeoJSON with a top-level ``corridor`` object is validated against the
+            embedded schema; a file written by :func:`corridors.export` (a ``corridor``
+            column) is read back as the corridor that was written, sections, roles, figures
+            and properties included; any other file is read as lines (the route, in file
+            order) and optional points (stations). Every layer of a file with several (a KML
+            with folders, a GeoPackage) is read, in order.
         id, name
             Override the id and name (default: the file name).
 
@@ -121,14 +126,11 @@ class Corridor:
                 and not doc.get("features")
             ):
                 raise DataFileError(f"{path}: the FeatureCollection has no features")
-        import pyogrio
-
-        try:
-            gdf = gpd.read_file(path)
-        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
-            raise DataFileError(f"cannot read {path}: {str(err).splitlines()[0]}") from None
+        gdf = _read_table(path)
         if len(gdf) == 0:
             raise DataFileError(f"{path} has no features")
+        if _is_export(gdf):
+            return _from_export(cls, gdf, id=id, name=name)
         return cls.from_geodataframe(gdf, id=id or path.stem, name=name or path.stem)
 
     @classmethod
@@ -178,7 +180,7 @@ class Corridor:
         if not lines.any():
             raise GeometryError(f"corridor {id!r}: no LineString in the data")
         if not (lines | points).all():
-            kind = shapely.get_type(geoms[~(lines | points)][0])
+            kind = geoms[~(lines | points)][0].geom_type
             raise GeometryError(f"corridor {id!r}: only lines and points are allowed, got {kind}")
         # Multi-part lines become one section per part, in order.
         gdf = gdf.explode(index_parts=False).reset_index(drop=True)
@@ -212,7 +214,7 @@ class Corridor:
             "name": name or id,
             "status": _first(gdf, "status"),
             "accuracy": _first(gdf, "accuracy"),
-            "error_km": float(_first(gdf, "error_km") or 0.0),
+            "error_km": _number(_first(gdf, "error_km")),  # None when unknown, never 0
             "sources": ["user data"],
             "figures": [],
         }
@@ -288,7 +290,7 @@ class Corridor:
     # -- display ----------------------------------------------------------------------------
     def __repr__(self) -> str:
         return (
-            f"<Corridor {self.id!r}: {self.name}, {self.meta.get('status')}, "
+            f"<Corridor {self.id!r}: {self.name}, {shown(self.meta.get('status'))}, "
             f"{len(self.sections)} sections, {len(self.stations)} stations, "
             f"{len(self.figures)} figures>"
         )
@@ -297,8 +299,8 @@ class Corridor:
         esc = html.escape
         meta = self.meta
         rows = "".join(
-            f"<tr><td>{esc(str(r['id']))}</td><td>{esc(str(r['name']))}</td>"
-            f"<td>{esc(str(r.get('role', '')))}</td><td>{esc(str(r.get('status', '')))}</td></tr>"
+            f"<tr><td>{esc(shown(r['id']))}</td><td>{esc(shown(r['name']))}</td>"
+            f"<td>{esc(shown(r.get('role')))}</td><td>{esc(shown(r.get('status')))}</td></tr>"
             for _, r in self.sections.iterrows()
         )
         stations = ", ".join(esc(str(n)) for n in self.stations["name"]) or "none"
@@ -306,8 +308,9 @@ class Corridor:
         return (
             f"<div class='corridors-corridor'><strong>{esc(self.name)}</strong> "
             f"<code>{esc(self.id)}</code><br>"
-            f"status: {esc(str(meta.get('status')))}; accuracy: {esc(str(meta.get('accuracy')))}"
-            f" (±{esc(str(meta.get('error_km')))} km); {len(self.figures)} published figures"
+            f"status: {esc(shown(meta.get('status')))}; "
+            f"accuracy: {esc(accuracy_text(meta.get('accuracy'), meta.get('error_km')))}; "
+            f"{len(self.figures)} published figures"
             f"<table><thead><tr><th>section</th><th>name</th><th>role</th><th>status</th></tr>"
             f"</thead><tbody>{rows}</tbody></table>"
             f"<p>stations: {stations}</p><details><summary>sources</summary><ul>{sources}"
@@ -327,6 +330,200 @@ def set_file_writer(writer: Callable[[Corridor, str | Path], Any]) -> None:
     """
     global _file_writer
     _file_writer = writer
+
+
+def shown(value: Any, unknown: str = "unknown") -> str:
+    """A property as text for people: ``unknown`` when it is missing (None, NaN), never "nan".
+
+    Examples
+    --------
+    >>> shown("planned"), shown(None), shown(float("nan")), shown(6.3)
+    ('planned', 'unknown', 'unknown', '6.3')
+    """
+    return unknown if _is_missing(value) else str(value)
+
+
+def accuracy_text(accuracy: Any, error_km: Any) -> str:
+    """A geometry's accuracy and error as text: ``"approximate (±6.3 km)"``; unknown parts say so.
+
+    A missing error is left out rather than shown as ``±0.0 km``, which would claim a perfect
+    line.
+
+    Examples
+    --------
+    >>> accuracy_text("approximate", 6.3), accuracy_text(None, None), accuracy_text("traced", None)
+    ('approximate (±6.3 km)', 'unknown', 'traced')
+    """
+    err = _number(error_km)
+    text = shown(accuracy)
+    return text if err is None else f"{text} (±{err:g} km)"
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float | np.floating) and not np.isfinite(value)
+
+
+def _number(value: Any) -> float | None:
+    """``value`` as a finite float, or None when it is missing or not a number."""
+    if _is_missing(value) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
+
+
+# -- reading files -----------------------------------------------------------------------------
+PARQUET_SUFFIXES = (".parquet", ".geoparquet")
+KML_SUFFIXES = (".kml", ".kmz")
+#: What GDAL's KML drivers add to every Placemark: styling and time, not the data's own.
+_KML_FIELDS = (
+    "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude", "visibility",
+    "drawOrder", "icon",
+)  # fmt: skip
+#: Properties that are text even when they look like numbers (KML keeps everything as text).
+_TEXT_COLUMNS = {
+    "id", "name", "corridor", "kind", "mode", "status", "accuracy", "confidence", "role",
+    "from", "to", "section", "notes", "description", "corridor_name",
+}  # fmt: skip
+
+
+def _is_parquet(path: Path) -> bool:
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        return True
+    try:
+        with path.open("rb") as f:
+            return f.read(4) == b"PAR1"
+    except OSError:
+        return False
+
+
+def _read_table(path: Path) -> gpd.GeoDataFrame:
+    """Every feature of a vector file, all its layers in order; GeoParquet through pyarrow."""
+    import pyogrio
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pyogrio's "more than one layer", GDAL's notes
+        if _is_parquet(path):
+            try:
+                return gpd.read_parquet(path)
+            except (OSError, ValueError, TypeError, ImportError) as err:
+                first = str(err).splitlines()[0] if str(err) else type(err).__name__
+                raise DataFileError(f"cannot read {path}: {first}") from None
+        try:
+            names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+            frames = [gpd.read_file(path, layer=n) for n in names] if len(names) > 1 else []
+            if not frames:
+                frames = [gpd.read_file(path)]
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+            raise DataFileError(f"cannot read {path}: {str(err).splitlines()[0]}") from None
+        except shapely.errors.GEOSException as err:  # e.g. a ring of two points
+            raise DataFileError(f"cannot read {path}: {str(err).splitlines()[0]}") from None
+    frames = [f for f in frames if isinstance(f, gpd.GeoDataFrame) and len(f)] or frames[:1]
+    if len(frames) == 1:
+        gdf = frames[0]
+    else:
+        crs = next((f.crs for f in frames if f.crs is not None), None)
+        if crs is not None:
+            frames = [f.set_crs(crs) if f.crs is None else f.to_crs(crs) for f in frames]
+        gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=crs)
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise DataFileError(f"{path} has no geometry")
+    if path.suffix.lower() in KML_SUFFIXES:
+        drop = [c for c in _KML_FIELDS if c in gdf.columns]
+        # GDAL's own id/name when ExtendedData has an id/name too (empty: the data's went first)
+        drop += [c for c in ("id2", "name2") if c in gdf.columns and gdf[c].isna().all()]
+        if "corridor" in gdf.columns:
+            drop.append("description")  # an export's HTML balloon, not a property
+        gdf = gdf.drop(columns=[c for c in drop if c in gdf.columns])
+        if "Name" in gdf.columns:
+            gdf = (
+                gdf.drop(columns="Name")
+                if "name" in gdf.columns
+                else gdf.rename(columns={"Name": "name"})
+            )
+        gdf = _typed(gdf)
+    return gdf
+
+
+def _typed(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """KML's text values as numbers where a whole column is numbers (text columns excepted)."""
+    geom = gdf.geometry.name
+    for column in gdf.columns:
+        if column == geom or column in _TEXT_COLUMNS or gdf[column].dtype.kind in "biufcmM":
+            continue
+        values = gdf[column]
+        present = values[values.notna()]
+        if len(present) == 0 or not all(isinstance(v, str) for v in present):
+            continue
+        numbers = pd.to_numeric(present, errors="coerce")
+        if numbers.notna().all():
+            gdf[column] = pd.to_numeric(values, errors="coerce")
+    return gdf
+
+
+def _is_export(gdf: gpd.GeoDataFrame) -> bool:
+    """Whether a table is what :func:`corridors.export` writes for a corridor."""
+    if not {"corridor", "kind", "id"} <= set(gdf.columns):
+        return False
+    owners = gdf["corridor"].dropna().unique()
+    return len(owners) == 1 and bool((gdf["kind"] == "section").any())
+
+
+def _decoded(values: pd.Series) -> pd.Series | None:
+    """A column of JSON text (lists, objects) decoded; None when it is not one."""
+    present = values[values.notna()]
+    if len(present) == 0:
+        return None
+    out = []
+    for v in values:
+        if _is_missing(v):
+            out.append(None)
+            continue
+        if not isinstance(v, str) or not v.lstrip().startswith(("[", "{")):
+            return None
+        try:
+            out.append(json.loads(v))
+        except ValueError:
+            return None
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def _from_export(
+    cls: type[Corridor], gdf: gpd.GeoDataFrame, *, id: str | None, name: str | None
+) -> Corridor:
+    """The corridor :func:`corridors.export` wrote: features, figures and properties."""
+    owner = str(gdf["corridor"].dropna().iloc[0])
+    if gdf.crs is None:
+        raise CRSError(f"corridor {owner!r}: the file has no CRS")
+    gdf = gdf.to_crs(WGS84).reset_index(drop=True)
+    geom = gdf.geometry.name
+    for column in gdf.columns:
+        if column != geom and gdf[column].dtype.kind not in "biufcmM":
+            decoded = _decoded(gdf[column])
+            if decoded is not None:
+                gdf[column] = decoded
+    own = {
+        c.removeprefix("corridor_"): gdf[c].dropna().iloc[0]
+        for c in gdf.columns
+        if c.startswith("corridor_") and gdf[c].notna().any()
+    }
+    meta = dict(own.pop("meta", None) or {})
+    meta.update({k: v for k, v in own.items() if k in {"name", "sources", "figures"}})
+    meta["id"] = id or owner
+    meta["name"] = name or meta.get("name") or meta["id"]
+    meta.setdefault("sources", [])
+    meta.setdefault("figures", [])
+    if not isinstance(meta["figures"], list):
+        meta["figures"] = []
+    drop = [c for c in gdf.columns if c == "corridor" or c.startswith("corridor_")]
+    features = gdf.drop(columns=drop)
+    if "order" in features.columns:
+        features["order"] = pd.to_numeric(features["order"], errors="coerce")
+    return cls(meta["id"], meta["name"], features, meta)
 
 
 def _sorted(gdf: gpd.GeoDataFrame, by: list[str]) -> gpd.GeoDataFrame:

@@ -18,6 +18,7 @@ which cut such lines at ±180° (RFC 7946) and report the same chainages.
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any, Literal, overload
 
 import geopandas as gpd
@@ -49,16 +50,7 @@ def lengths_km_array(
     coordinates raises :class:`CoordinateError`, or measures NaN with ``nonfinite="nan"``.
     """
     n = len(geoms)
-    types = shapely.get_type_id(geoms)
-    # Polygons are measured along their rings; everything is then split into simple parts once.
-    polygonal = (types == 3) | (types == 6)
-    if polygonal.any():
-        geoms = geoms.copy()
-        geoms[polygonal] = shapely.boundary(geoms[polygonal])
-    if polygonal.any() or ((types >= 4) & (types <= 7)).any():
-        parts, part_owner = shapely.get_parts(geoms, return_index=True)
-    else:  # only simple geometries: skip the copy into parts
-        parts, part_owner = geoms, None
+    parts, part_owner = _simple_parts(geoms)
     coords, vertex_part = shapely.get_coordinates(parts, return_index=True)
     bad_owner = None
     if nonfinite == "nan" and not np.isfinite(coords).all():
@@ -81,6 +73,28 @@ def lengths_km_array(
     return km
 
 
+def _simple_parts(
+    geoms: NDArray[np.object_],
+) -> tuple[NDArray[np.object_], NDArray[np.intp] | None]:
+    """Split geometries into points and lines (polygons into their rings), with their owners.
+
+    One vectorised pass per level of nesting (a collection of multi-polygons takes three); the
+    owner array is ``None`` when every geometry is already simple.
+    """
+    owner: NDArray[np.intp] | None = None
+    while True:
+        types = shapely.get_type_id(geoms)
+        polygon = types == 3
+        if polygon.any():
+            geoms = geoms.copy()
+            geoms[polygon] = shapely.boundary(geoms[polygon])  # a ring, or rings with holes
+            types = shapely.get_type_id(geoms)
+        if not ((types >= 4) & (types <= 7)).any():
+            return geoms, owner
+        geoms, index = shapely.get_parts(geoms, return_index=True)
+        owner = index if owner is None else owner[index]
+
+
 @overload
 def length_km(x: gpd.GeoSeries | gpd.GeoDataFrame) -> pd.Series: ...
 @overload
@@ -88,17 +102,33 @@ def length_km(x: Any) -> float: ...
 def length_km(x: Any) -> float | pd.Series:
     """Geodesic length on the WGS84 ellipsoid, in km.
 
+    Every geometry type has a length, by one rule, the same for the API and the command line:
+
+    * a LineString (or LinearRing) is measured along its vertices; a MultiLineString part by
+      part, never joining one part's end to the next part's start;
+    * a Polygon (or MultiPolygon) is measured along its rings: its perimeter, holes included;
+    * a Point (or MultiPoint) measures 0; a GeometryCollection is the sum of its members;
+    * a list of geometries is measured as one: the sum of their lengths (one float);
+    * a ``Corridor`` is its main line; a GeoSeries or GeoDataFrame gives one value per row.
+
+    A file is not a geometry: ``corridors length FILE`` measures the corridor that
+    :meth:`Corridor.from_file` builds, and ``length_km(Corridor.from_file(FILE))`` gives the
+    same number; a file without a line, or with polygons, is refused in both with the same
+    :class:`GeometryError`. Input that cannot be measured (no geometry, NaN or out-of-range
+    coordinates, a missing CRS) raises a :class:`CorridorsError`, never a bare ``ValueError``.
+
     Parameters
     ----------
     x
-        A shapely geometry in lon/lat, a ``Corridor``, or a GeoSeries or GeoDataFrame in any CRS
-        (reprojected to EPSG:4326 first; a missing CRS is refused).
+        A shapely geometry in lon/lat, a sequence of them, a ``Corridor``, or a GeoSeries or
+        GeoDataFrame in any CRS (reprojected to EPSG:4326 first; a missing CRS is refused).
 
     Returns
     -------
     float or pandas.Series
-        One number for a single geometry or corridor; a Series aligned on the input's index for a
-        GeoSeries or GeoDataFrame.
+        One number for a single geometry, a list or a corridor; a Series aligned on the input's
+        index for a GeoSeries or GeoDataFrame (NaN for a missing or empty row, or one with NaN
+        coordinates).
 
     Examples
     --------
@@ -216,7 +246,15 @@ def point_at_km(line: Any, km: ArrayLike) -> shapely.Point | NDArray[np.object_]
     1.0
     """
     lines = Lines(np.array([single_line(line)], dtype=object), what="line")
-    return lines.interpolate(0, np.asarray(km, dtype=float))
+    return lines.interpolate(0, _chainages(km))
+
+
+def _chainages(km: ArrayLike) -> NDArray[np.float64]:
+    """``km`` as floats (``None`` is NaN); anything that is not numbers is a GeometryError."""
+    try:
+        return np.asarray(km, dtype=float)
+    except (TypeError, ValueError):
+        raise GeometryError(f"chainages must be numbers of km, got {reprlib.repr(km)}") from None
 
 
 def substring_km(line: Any, start_km: float, end_km: float) -> shapely.LineString:

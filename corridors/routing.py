@@ -4,11 +4,13 @@ As in OSMnx's ``osmnx.routing``, this module holds :func:`route` and its result,
 :class:`Route`, on top of the network of :func:`corridors.network.build`:
 
 * **places**: a name (station, dry port, border gate, port or town, forgiving case, punctuation
-  and "station"), a node id, or ``(lon, lat)`` snapped to the geodesically nearest node with a
-  k-d tree (no distance to every node);
-* **the engine**: one SciPy Dijkstra from every origin node at once, on the CSR matrix that
+  and "station"), a node id, or ``(lon, lat)``: every node within ``settings.access_km`` of it,
+  and the geodesically nearest, found with a k-d tree (no distance to every node), is a
+  candidate start or end, reached by a straight access leg; a point farther than
+  ``settings.max_snap_km`` from every node is refused;
+* **the engine**: SciPy's Dijkstra from the candidate origins, on the CSR matrix that
   :func:`corridors.network.distance_matrix` uses too, built once per network and weight and
-  cached (``corridors._csgraph``); the cost is exactly networkx's;
+  cached (``corridors._csgraph``); the cost is exactly networkx's, plus the access legs;
 * **the explanation**: when the current network has no route, :class:`NoRouteError` names the
   planned links that would make one.
 
@@ -26,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import html
+import numbers
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -40,11 +43,12 @@ from corridors import settings
 from corridors._coerce import WGS84, check_lonlat
 from corridors._text import match_key, name_keys
 from corridors.borders import border_crossings, split_by_country
-from corridors.errors import GeometryError, NoRouteError, UnknownIdError
+from corridors.errors import CorridorsError, GeometryError, NoRouteError, UnknownIdError
 from corridors.registry import load
 
 if TYPE_CHECKING:
     import networkx as nx
+    from numpy.typing import NDArray
 
 __all__ = ["WEIGHTS", "Route", "route"]
 
@@ -80,6 +84,10 @@ class Route:
         geometry.
     names
         The names of the first and last node.
+    origin_snap_km, destination_snap_km
+        Geodesic distance, km, from a ``(lon, lat)`` origin or destination to the node the
+        route starts or ends at (0 for a place given by name or id). These access legs are
+        not part of ``length_km`` or ``travel_time_h``.
     """
 
     origin: str
@@ -90,6 +98,8 @@ class Route:
     nodes: list[str]
     edges: gpd.GeoDataFrame
     names: tuple[str, str]
+    origin_snap_km: float = 0.0
+    destination_snap_km: float = 0.0
 
     @property
     def length_km(self) -> float:
@@ -160,7 +170,17 @@ class Route:
     def __repr__(self) -> str:
         return (
             f"<Route {self.names[0]} → {self.names[1]} ({self.scenario}, by {self.weight}): "
-            f"{self.length_km:,.1f} km, {self.travel_time_h:,.1f} h, {len(self.legs)} legs>"
+            f"{self.length_km:,.1f} km, {self.travel_time_h:,.1f} h, {len(self.legs)} legs"
+            f"{self._snapped()}>"
+        )
+
+    def _snapped(self) -> str:
+        """How far the ends lie off the network, when either does (else nothing)."""
+        if not (self.origin_snap_km or self.destination_snap_km):
+            return ""
+        return (
+            f", snapped {self.origin_snap_km:,.2f} km at the start and "
+            f"{self.destination_snap_km:,.2f} km at the end"
         )
 
     def _repr_html_(self) -> str:
@@ -169,7 +189,8 @@ class Route:
         by_country = ", ".join(f"{esc(k)} {v:,.1f} km" for k, v in self.km_by_country.items())
         return (
             f"<div><b>{esc(self.names[0])} → {esc(self.names[1])}</b> ({esc(self.scenario)}, by "
-            f"{esc(self.weight)}): {self.length_km:,.1f} km, {self.travel_time_h:,.1f} h<br>"
+            f"{esc(self.weight)}): {self.length_km:,.1f} km, {self.travel_time_h:,.1f} h"
+            f"{esc(self._snapped())}<br>"
             f"by country: {by_country}{legs.to_html(index=False, escape=True)}</div>"
         )
 
@@ -199,19 +220,42 @@ class _Places:
         self.index = _NodeIndex(np.array([(d["x"], d["y"]) for _, d in data], dtype=float))
 
     def resolve(self, place: Any) -> list[Hashable]:
-        """The nodes ``place`` names, best first: by name, then by id, then by an alias.
+        """The candidate nodes of ``place``, as :meth:`candidates` gives them."""
+        return self.candidates(place)[0]
 
-        An alias is a name in brackets (``"Oudomxay"`` in "Muang Xay (Oudomxay) station"); a
-        ``(lon, lat)`` pair gives the geodesically nearest node (the first of equals).
+    def candidates(self, place: Any) -> tuple[list[Hashable], NDArray[np.float64]]:
+        """The nodes ``place`` may start or end at, and the metres from it to each.
+
+        A name gives its nodes, best first: by name, then by id, then by an alias (a name in
+        brackets, ``"Oudomxay"`` in "Muang Xay (Oudomxay) station"), each 0 m away. A
+        ``(lon, lat)`` pair gives the geodesically nearest node first (the first of equals),
+        then every other node within ``settings.access_km``, nearest first.
         """
-        if (
-            isinstance(place, tuple | list)
-            and len(place) == 2
-            and all(isinstance(v, int | float) for v in place)
-        ):
+        if _is_lonlat(place):
             lon, lat = map(float, place)
             check_lonlat(np.array([[lon, lat]]), what="place")
-            return [self.nodes[self.index.nearest(lon, lat)]]
+            return self._near(lon, lat)
+        return (nodes := self._named(place)), np.zeros(len(nodes))
+
+    def _near(self, lon: float, lat: float) -> tuple[list[Hashable], NDArray[np.float64]]:
+        from corridors.network import _NodeIndex
+
+        if not self.nodes:
+            return [], np.zeros(0)
+        k = self.index.nearest(lon, lat)
+        _, j, metres = _NodeIndex(np.array([[lon, lat]])).within(self.index, settings.access_km)
+        nearest_m = self.index._from(lon, lat, np.array([k]))[0]  # geodesic, m
+        order = np.argsort(metres, kind="stable")
+        j, metres = j[order], metres[order]
+        keep = j != k
+        positions = np.r_[k, j[keep]]
+        return [self.nodes[p] for p in positions], np.r_[float(nearest_m), metres[keep]]
+
+    def _named(self, place: Any) -> list[Hashable]:
+        if isinstance(place, tuple | list | np.ndarray):
+            text = repr(place if isinstance(place, tuple | list) else place.tolist())
+            more = "..." if len(text) > 60 else ""
+            raise GeometryError(f"a (lon, lat) place is two numbers, not {text[:60]}{more}")
         if not isinstance(place, str):
             raise GeometryError(
                 f"a place is a name, an id or (lon, lat), not {type(place).__name__}"
@@ -226,6 +270,15 @@ class _Places:
             match_key(name).removesuffix(" station").replace(" ", "-") for name in self.names
         }
         raise UnknownIdError("place", place, sorted(known))
+
+
+def _is_lonlat(place: Any) -> bool:
+    """Whether ``place`` is a pair of real numbers (not booleans), as ``(lon, lat)``."""
+    return (
+        isinstance(place, tuple | list | np.ndarray)
+        and len(place) == 2
+        and all(isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_) for v in place)
+    )
 
 
 @dataclass(frozen=True)
@@ -280,13 +333,26 @@ def _knobs() -> tuple[Any, ...]:
     )
 
 
+def _mode_key(modes: Sequence[str] | str | None) -> tuple[str, ...]:
+    """The modes as a sorted tuple without repeats; a string is one mode."""
+    if modes is None:
+        return _BOTH
+    wanted = [modes] if isinstance(modes, str) else list(modes)
+    for m in wanted:
+        if not isinstance(m, str) or m not in _BOTH:
+            raise UnknownIdError("mode", str(m), _BOTH)
+    if not wanted:
+        raise CorridorsError("no mode to route by: give 'rail', 'road' or both (None: both)")
+    return tuple(sorted(set(wanted)))
+
+
 def route(
     origin: Any,
     destination: Any,
     *,
     scenario: str = "current",
     weight: str = "travel_time",
-    modes: Sequence[str] | None = None,
+    modes: Sequence[str] | str | None = None,
 ) -> Route:
     """The best route between two places over the corridor network.
 
@@ -294,14 +360,20 @@ def route(
     ----------
     origin, destination
         A station, dry port, border gate, port or town name (``"Kunming South"``,
-        ``"Vung Ang"``), a node id, or ``(lon, lat)`` snapped to the nearest node. A name shared
-        by several nodes (``"Vientiane"``) starts or ends at whichever of them is best.
+        ``"Vung Ang"``), a node id, or ``(lon, lat)``. A name shared by several nodes
+        (``"Vientiane"``) starts or ends at whichever of them is best. A ``(lon, lat)`` point
+        starts or ends at whichever node within ``settings.access_km`` of it (or the nearest
+        node) gives the cheapest total, counting a straight access leg to it: its geodesic
+        length by ``"length"``, that length at ``settings.speeds_kph["access"]`` by
+        ``"travel_time"``; the route's ``origin_snap_km`` and ``destination_snap_km`` say how
+        long those legs are.
     scenario
         ``"current"`` or ``"planned"`` (see :mod:`corridors.network`).
     weight
         ``"travel_time"`` (or ``"time"``) or ``"length"`` (or ``"distance"``).
     modes
-        Keep only these modes (``"rail"``, ``"road"``); default: both.
+        Keep only these modes (``"rail"``, ``"road"``, or one of them as a string); default:
+        both.
 
     Returns
     -------
@@ -312,7 +384,12 @@ def route(
     Raises
     ------
     NoRouteError
-        When no route exists in the scenario, naming the planned links that would make one.
+        When no route exists in the scenario, naming the planned links that would make one, or
+        when a ``(lon, lat)`` place is farther than ``settings.max_snap_km`` from every node.
+    CoordinateError
+        For a ``(lon, lat)`` place out of range.
+    CorridorsError
+        For an empty ``modes``.
     UnknownIdError
         For an unknown place (with suggestions), weight, scenario or mode.
 
@@ -323,21 +400,48 @@ def route(
     >>> r.crossings[["from_iso3", "to_iso3"]].values.tolist()
     [['CHN', 'LAO']]
     """
-    if weight not in WEIGHTS:
-        raise UnknownIdError("weight", weight, WEIGHTS)
-    attr = WEIGHTS[weight]
-    mode_key = tuple(sorted(modes)) if modes is not None else _BOTH
-    net = _network(scenario, mode_key, _knobs())
-    sources, targets = net.places.resolve(origin), net.places.resolve(destination)
-    from corridors._csgraph import best_path
+    from corridors.network import SCENARIOS
 
-    found = best_path(net.graph, sources, targets, attr)
-    if found is None:
+    if not isinstance(weight, str) or weight not in WEIGHTS:
+        raise UnknownIdError("weight", str(weight), WEIGHTS)
+    if not isinstance(scenario, str) or scenario not in SCENARIOS:
+        raise UnknownIdError("scenario", str(scenario), SCENARIOS)
+    attr = WEIGHTS[weight]
+    mode_key = _mode_key(modes)
+    net = _network(scenario, mode_key, _knobs())
+    sources, source_m = _snapped(net, origin, scenario)
+    targets, target_m = _snapped(net, destination, scenario)
+    from corridors._csgraph import best_path, distance_matrix
+
+    # the cheapest total: access leg + network + access leg, over every pair of candidates
+    access = 1.0 if attr == "length" else 3.6 / float(settings.speeds_kph["access"])  # per m
+    cost = distance_matrix(net.graph, sources, targets, attr).to_numpy()
+    total = (source_m * access)[:, None] + cost + (target_m * access)[None, :]
+    i, j = np.unravel_index(int(np.argmin(total)), total.shape)
+    found = best_path(net.graph, [sources[i]], [targets[j]], attr)
+    if found is None or not np.isfinite(total[i, j]):
         raise NoRouteError(_no_route_message(origin, destination, scenario, attr, mode_key))
     edges = net.edges.iloc[found.edges].reset_index(drop=True)
     path = list(found.nodes)
     names = (str(net.graph.nodes[path[0]].get("name")), str(net.graph.nodes[path[-1]].get("name")))
-    return Route(path[0], path[-1], scenario, attr, mode_key, path, edges, names)
+    snap = (float(source_m[i]) / 1000.0, float(target_m[j]) / 1000.0)
+    return Route(path[0], path[-1], scenario, attr, mode_key, path, edges, names, *snap)
+
+
+def _snapped(
+    net: _Network, place: Any, scenario: str
+) -> tuple[list[Hashable], NDArray[np.float64]]:
+    """The candidate nodes of ``place`` and their distance, m; refused when it is too far."""
+    nodes, metres = net.places.candidates(place)
+    limit = float(settings.max_snap_km)
+    if len(nodes) and metres[0] > limit * 1000.0:
+        name = net.graph.nodes[nodes[0]].get("name") or nodes[0]
+        raise NoRouteError(
+            f"the place {tuple(map(float, place))} is {metres[0] / 1000.0:,.1f} km from the "
+            f"nearest node of the {scenario} network ({name}), beyond settings.max_snap_km "
+            f"= {limit:g} km"
+        )
+    return nodes, metres
 
 
 def _no_route_message(

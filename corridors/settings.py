@@ -46,6 +46,15 @@ node_snap_km : float
     :func:`corridors.network.build` to make the station a node on that section; a station this
     close to a section's end stands for the end (no junction node is made there).
     Default is ``0.5``.
+max_snap_km : float
+    Largest distance, in km, from a ``(lon, lat)`` place to the nearest network node for
+    :func:`corridors.route` to start or end there: a point farther from every node is refused
+    with :class:`corridors.NoRouteError` naming the distance. The nodes within ``access_km`` (and
+    the nearest) are the candidate starts or ends, each reached by a straight access leg at
+    ``speeds_kph['access']``. 25 km is two and a half times ``access_km`` (the reach of the
+    network's own access links to ports and gates) and about 40 minutes at the access speed:
+    farther, the unmodelled trip to the network would be a large part of the route.
+    Default is ``25.0``.
 
 Examples
 --------
@@ -76,5 +85,7 @@ interchange_km: float = 1.0
 access_km: float = 10.0
 #: A station within this distance (km) of a section is a network node on it (its end if that near).
 node_snap_km: float = 0.5
+#: A (lon, lat) place farther than this (km) from every network node is refused by ``route``.
+max_snap_km: float = 25.0
 #: OSM station nodes within this distance (km) of a line read from OSM are its stations.
 osm_station_km: float = 1.0

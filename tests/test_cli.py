@@ -257,3 +257,84 @@ def test_deviation_errors_are_one_line_and_write_nothing(args, message, tmp_path
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+# -- issue 10: every input gets a clean answer (cases found by tests/test_fuzz.py) ---------------
+
+
+@pytest.mark.parametrize("ident", ["x" * 256, "x" * 5000, "é" * 200, "a\x00b"])
+@pytest.mark.parametrize("command", ["show", "length", "check"])
+def test_an_id_too_long_for_a_file_name_is_an_unknown_id(ident, command, capsys):
+    # (was: exit 3, "internal error: OSError: [Errno 36] File name too long")
+    status, out, err = cli(capsys, command, ident)
+    assert status == 1 and out == ""
+    assert err.startswith("corridors: error: unknown corridor") and err.count("\n") == 1
+
+
+def test_a_path_too_long_is_one_clean_line(capsys):
+    status, _, err = cli(capsys, "length", "a/" * 3000 + "x.geojson")
+    assert status == 1 and err.startswith("corridors: error: ") and err.count("\n") == 1
+
+
+RING_OF_TWO = '{"type":"Polygon","coordinates":[[[101,20],[101,20]]]}'
+
+
+def test_a_ring_that_geos_refuses_is_a_bad_file(tmp_path, capsys, monkeypatch):
+    # (was: exit 3, "internal error: GEOSException: ... LinearRing found 2 - must be 0 or >= 3")
+    path = tmp_path / "ring.geojson"
+    path.write_text(RING_OF_TWO)
+    status, _, err = cli(capsys, "length", str(path))
+    assert status == 1 and err.count("\n") == 1
+    assert err.startswith(f"corridors: error: cannot read {path}: ") and "LinearRing" in err
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(RING_OF_TWO.encode())))
+    status, _, err = cli(capsys, "crossings", "-")
+    assert status == 1 and err.startswith("corridors: error: cannot read standard input: ")
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".parquet", ".kml"])
+def test_every_command_reads_back_what_export_wrote(suffix, route_file, tmp_path, capsys):
+    # (was: `show` of an exported KML: exit 3, "internal error: KeyError: ['status'] not in index")
+    written = tmp_path / f"back{suffix}"
+    assert main(["export", str(route_file), "-o", str(written)]) == 0
+    capsys.readouterr()
+    for command in (["show"], ["length"], ["crossings"], ["check"]):
+        status, _, err = cli(capsys, *command, str(written))
+        assert (status, err) == (0, ""), (command, err)
+    status, _, err = cli(capsys, "deviation", str(written), str(route_file), "--step", "5")
+    assert (status, err) == (0, "")
+
+
+LINES = [[(101.0, 20.0), (102.0, 20.0)], [(102.0, 20.0), (102.0, 21.0)]]
+
+
+def test_length_is_the_same_rule_in_the_api_and_the_cli(tmp_path, capsys):
+    """A file is read as a corridor: its lines summed; polygons and points alone are refused."""
+    two = tmp_path / "two.geojson"
+    two.write_text(feature_collection(*(line_feature([list(p) for p in c]) for c in LINES)))
+    lines = [shapely.LineString(c) for c in LINES]
+    expected = sum(corridors.length_km(g) for g in lines)  # each line measured on its own
+    assert corridors.length_km(lines) == pytest.approx(expected, rel=1e-12)  # a list: the sum
+    assert corridors.length_km(corridors.Corridor.from_file(two)) == pytest.approx(expected)
+    status, out, _ = cli(capsys, "length", str(two), "--json")
+    assert status == 0 and json.loads(out)["total_km"] == pytest.approx(expected, abs=1e-3)
+    # a polygon or a point is a geometry with a length (perimeter, 0) but not a corridor
+    box = shapely.box(101, 20, 102, 21)
+    assert corridors.length_km(box) == pytest.approx(corridors.length_km(box.exterior))
+    assert corridors.length_km(shapely.Point(101, 20)) == 0.0
+    for geometry in (shapely.geometry.mapping(box), {"type": "Point", "coordinates": [101, 20]}):
+        path = tmp_path / "shape.geojson"
+        path.write_text(json.dumps(geometry))
+        with pytest.raises(corridors.GeometryError) as api_err:
+            corridors.length_km(corridors.Corridor.from_file(path))
+        status, _, err = cli(capsys, "length", str(path))
+        assert status == 1 and err == f"corridors: error: {api_err.value}\n"
+
+
+@pytest.mark.parametrize("ident", ["\r/", "a\nb", "x\u2028y.geojson", "bad\x1bname"])
+def test_control_characters_in_an_error_stay_on_one_line(ident, capsys):
+    # (was: "corridors: error: no such file: \r/" printed a line break of the user's id)
+    status, _, err = cli(capsys, "show", "--", ident)
+    assert status == 1 and err.startswith("corridors: error: ")
+    assert len(err.splitlines()) == 1 and err.endswith("\n")

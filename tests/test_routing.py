@@ -62,7 +62,9 @@ def test_kunming_to_vung_ang_once_built_and_how_much_is_in_laos():
 
 
 def test_places_by_coordinates_and_unknown_names():
-    r = corridors.route((102.2133, 19.8681), "Vientiane", weight="length")  # Luang Prabang station
+    # 190 m from Luang Prabang station; by time the 8.7 km access leg to the next station, at
+    # the access speed, costs more than the train between them
+    r = corridors.route((102.2133, 19.8681), "Vientiane")
     assert r.names[0].startswith("Luang Prabang")
     with pytest.raises(corridors.UnknownIdError, match="did you mean"):
         corridors.route("Luang Prabng", "Vientiane")
@@ -158,9 +160,13 @@ def test_coordinates_snap_to_the_geodesically_nearest_of_several_nodes_close_tog
     rng = np.random.default_rng(7)
     for q in [xy[crowded], *(xy[crowded] + rng.normal(0, 0.01, (30, 2)))]:
         _, _, dist = geod().inv(np.full(len(xy), q[0]), np.full(len(xy), q[1]), xy[:, 0], xy[:, 1])
-        assert places.resolve(tuple(q)) == [ids[int(np.argmin(dist))]]
-    r = corridors.route(tuple(xy[crowded]), "Kunming South", scenario="planned", weight="length")
-    assert r.origin == ids[crowded]
+        nodes, metres = places.candidates(tuple(q))
+        assert nodes[0] == ids[int(np.argmin(dist))]  # the nearest first
+        # then every other node within access_km, each at its geodesic distance
+        near = {ids[k] for k in np.flatnonzero(dist <= settings.access_km * 1000)}
+        assert set(nodes[1:]) == near - {nodes[0]}
+        assert len(nodes) >= 3
+        assert metres == pytest.approx(dist[[ids.index(n) for n in nodes]], rel=1e-12, abs=1e-6)
 
 
 # -- the Route, computed once --------------------------------------------------------------------
@@ -209,3 +215,120 @@ def test_cli_route_and_map_of_a_route(capsys):
     r = corridors.route("Kunming South", "Vientiane")
     page = maps.render([r], offline=True, tiles=None).get_root().render()
     assert "corridors-route" in page
+
+
+# -- coordinates off the network: candidates, snap distance, refusal -----------------------------
+
+
+def _access_cost(metres: np.ndarray, weight: str) -> np.ndarray:
+    return metres if weight == "length" else metres / (settings.speeds_kph["access"] / 3.6)
+
+
+@pytest.mark.parametrize("weight", ["length", "travel_time"])
+def test_a_point_between_two_stations_starts_where_the_whole_trip_is_cheapest(weight):
+    graph = network.build()  # the truth: networkx on a network built afresh
+    ids = list(graph.nodes)
+    xy = np.array([(d["x"], d["y"]) for _, d in graph.nodes(data=True)])
+    a = xy[ids.index("china-laos-railway:luang-prabang")]
+    b = xy[ids.index("china-laos-railway:xieng-ngeun")]
+    end = "china-laos-railway:vientiane"
+    to_end = nx.single_source_dijkstra_path_length(graph.reverse(copy=False), end, weight=weight)
+    not_the_nearest = 0
+    for t in np.linspace(0.0, 1.0, 11):
+        p = a + t * (b - a)
+        _, _, d = geod().inv(np.full(len(xy), p[0]), np.full(len(xy), p[1]), xy[:, 0], xy[:, 1])
+        d = np.asarray(d)
+        near = np.flatnonzero((d <= settings.access_km * 1000) | (d == d.min()))
+        totals = {
+            ids[k]: _access_cost(d[k], weight) + to_end[ids[k]] for k in near if ids[k] in to_end
+        }
+        best = min(totals, key=totals.get)
+        r = corridors.route(tuple(p), end, weight=weight)
+        assert r.origin == best
+        got = r.length_km * 1000 if weight == "length" else r.travel_time_h * 3600
+        assert _access_cost(r.origin_snap_km * 1000, weight) + got == pytest.approx(
+            totals[best], rel=1e-9
+        )
+        # the snap distance is the geodesic to the node the route starts at
+        assert r.origin_snap_km * 1000 == pytest.approx(d[ids.index(r.origin)], rel=1e-9)
+        assert r.destination_snap_km == 0
+        not_the_nearest += best != ids[int(np.argmin(d))]
+    assert not_the_nearest  # some points are best served by a station that is not the nearest
+
+
+def test_a_point_far_from_the_network_is_refused_with_its_distance(monkeypatch):
+    graph = network.build()
+    xy = np.array([(d["x"], d["y"]) for _, d in graph.nodes(data=True)])
+    paris = (2.35, 48.85)
+    _, _, d = geod().inv(np.full(len(xy), paris[0]), np.full(len(xy), paris[1]), xy[:, 0], xy[:, 1])
+    with pytest.raises(corridors.NoRouteError, match="max_snap_km") as err:
+        corridors.route(paris, "Vientiane")
+    assert f"{min(d) / 1000:,.1f} km" in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(corridors.NoRouteError, match="max_snap_km"):
+        corridors.route("Vientiane", (-179.0, -80.0), scenario="planned")
+    # the limit is the setting, read at call time: 190 m from Luang Prabang station
+    near = (102.2133, 19.8681)
+    assert corridors.route(near, "Vientiane").origin_snap_km < settings.max_snap_km
+    monkeypatch.setattr(settings, "max_snap_km", 0.1)
+    with pytest.raises(corridors.NoRouteError, match=r"0\.2 km .*max_snap_km = 0\.1 km"):
+        corridors.route(near, "Vientiane")
+    assert corridors.route("Luang Prabang", "Vientiane").origin_snap_km == 0
+
+
+def test_a_route_from_a_point_to_itself_is_empty_at_its_nearest_node():
+    p = (102.2133, 19.8681)
+    r = corridors.route(p, p)
+    assert r.nodes == [r.origin] and r.origin == r.destination and len(r.edges) == 0
+    nodes, metres = routing._network(
+        "current", ("rail", "road"), routing._knobs()
+    ).places.candidates(p)
+    assert r.origin == nodes[0]
+    assert r.origin_snap_km == r.destination_snap_km == pytest.approx(metres[0] / 1000)
+    assert "snapped 0.19 km at the start" in repr(r) and "snapped" in r._repr_html_()
+    assert "snapped" not in repr(corridors.route("Kunming South", "Vientiane"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"modes": ["air"]}, "unknown mode 'air'"),
+        ({"modes": ["rail", 1]}, "unknown mode '1'"),
+        ({"modes": [None]}, "unknown mode 'None'"),
+        ({"modes": []}, "no mode"),
+        ({"weight": "cost"}, "unknown weight 'cost'"),
+        ({"weight": ["length"]}, "unknown weight"),
+        ({"weight": None}, "unknown weight 'None'"),
+        ({"scenario": "future"}, "unknown scenario 'future'"),
+        ({"scenario": ["planned"]}, "unknown scenario"),
+        ({"scenario": None}, "unknown scenario 'None'"),
+    ],
+)
+def test_unknown_modes_weights_and_scenarios_give_one_clean_line(kwargs, words):
+    with pytest.raises(corridors.CorridorsError) as err:
+        corridors.route("Kunming South", "Vientiane", **kwargs)
+    assert words in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("place", [(True, False), (1, 2, 3), [], None, 3.5, ("a", "b")])
+def test_a_place_that_is_neither_a_name_nor_two_numbers_is_refused(place):
+    with pytest.raises(corridors.GeometryError, match="place"):
+        corridors.route(place, "Vientiane")
+
+
+def test_one_mode_may_be_given_as_a_string():
+    by_list = corridors.route("Kunming South", "Vientiane", modes=["rail", "rail"])
+    by_str = corridors.route("Kunming South", "Vientiane", modes="rail")
+    assert by_str.modes == by_list.modes == ("rail",)
+    assert by_str.nodes == by_list.nodes
+
+
+def test_cli_route_reports_the_snap_distance(capsys):
+    assert main(["route", "102.2133,19.8681", "Vientiane", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    r = corridors.route((102.2133, 19.8681), "Vientiane")
+    assert data["origin_snap_km"] == round(r.origin_snap_km, 3) and data["destination_snap_km"] == 0
+    assert main(["route", "102.2133,19.8681", "Vientiane"]) == 0
+    assert f"snapped {r.origin_snap_km:,.2f} km at the start" in capsys.readouterr().out
+    assert main(["route", "2.35,48.85", "Vientiane"]) == 1
+    err = capsys.readouterr().err
+    assert "max_snap_km" in err and len(err.strip().splitlines()) == 1
