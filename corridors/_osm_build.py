@@ -143,10 +143,10 @@ class _Built:
         self.yard_merge_km = float(spec.get("yard_merge_km", 0.5))
         self._yards: pd.DataFrame | None = None
 
-    def km_on_line(self, km_raw: float) -> float:
-        """Chainage on the simplified line of the point at ``km_raw`` on the raw chain."""
-        p = point_at_km(self.chain.line, km_raw)
-        return float(chainage_km(self.line, p))
+    def km_on_line(self, km_raw: Any) -> Any:
+        """Chainage on the simplified line of the point(s) at ``km_raw`` on the raw chain."""
+        km = np.asarray(chainage_km(self.line, point_at_km(self.chain.line, km_raw)))
+        return float(km) if np.ndim(km_raw) == 0 else km
 
     def station_nodes(self) -> pd.DataFrame:
         """OSM station nodes within ``NODE_KM`` of the chain: ``osm_id``, ``name``, chainage."""
@@ -173,14 +173,17 @@ class _Built:
 
     def gaps_between(self, a_km: float, b_km: float) -> list[dict[str, object]]:
         """Gaps whose middle lies between two chainages of the simplified line."""
+        gaps = self.chain.gaps
+        if not gaps:
+            return []
+        raw = np.array([(g.start_km, g.start_km + g.length_km / 2, g.end_km) for g in gaps])
+        start, mid, end = self.km_on_line(raw.ravel()).reshape(-1, 3).T  # one batch for all
         out = []
-        for g in self.chain.gaps:
-            mid = self.km_on_line(g.start_km + g.length_km / 2)
-            if a_km <= mid < b_km:
-                d = g.to_dict(gap_error_km(g.length_km))
-                d["start_km"] = round(self.km_on_line(g.start_km) - a_km, 2)
-                d["end_km"] = round(self.km_on_line(g.end_km) - a_km, 2)
-                out.append(d)
+        for i in np.flatnonzero((a_km <= mid) & (mid < b_km)):
+            d = gaps[i].to_dict(gap_error_km(gaps[i].length_km))
+            d["start_km"] = round(float(start[i]) - a_km, 2)
+            d["end_km"] = round(float(end[i]) - a_km, 2)
+            out.append(d)
         return out
 
 
@@ -248,48 +251,8 @@ def build_corridor(
         if not b or not ({"yard", "chain_km", "chain_end", "chain_anchor"} & set(b)):
             continue
         if "yard" in b:
-            spec = b["yard"]
-            ch = chains[spec["chain"]]
-            raw = ch.chain.vertex_km
-            near_raw = float(spec["near_km"]) * raw[-1] / ch.km_on_line(raw[-1])
-            within = float(spec.get("within_km", 3.0))
-            nodes = ch.station_nodes()
-            gap = (nodes["chainage_km"] - near_raw).abs().to_numpy(dtype=float)
-            if len(nodes) and gap.min() <= within:
-                # the input maps the station itself: its node, snapped onto the line
-                node = nodes.iloc[int(gap.argmin())]
-                name = spec["chain"]
-                km = ch.km_on_line(float(node["chainage_km"]))
-                p["accuracy"], p["error_km"] = "traced", TRACK_ERROR_KM
-                p["osm_node"] = int(node["osm_id"])
-                station_km[p["id"]] = (name, km)
-                pt = point_at_km(ch.line, km)
-                if f.get("geometry"):
-                    moved[tuple(f["geometry"]["coordinates"])] = _point(pt)["coordinates"]
-                f["geometry"] = _point(pt)
-                _add_source(p, [EXTRACT_SOURCES[e] for e in ch.extracts])
-                continue
-            yards = ch.yards()
-            if yards.empty:
-                raise fail(p["id"], "no station yard found along the chain")
-            dist = (yards["chainage_km"] - near_raw).abs()
-            i = int(dist.to_numpy().argmin())
-            if dist.iloc[i] > float(spec.get("within_km", 3.0)):
-                raise fail(
-                    p["id"], f"no yard within {spec.get('within_km', 3.0)} km of km {near_raw}"
-                )
-            y = yards.iloc[i]
-            km = ch.km_on_line(float(y["chainage_km"]))
-            half = (float(y["end_km"]) - float(y["start_km"])) / 2
-            p["accuracy"] = "traced"
-            p["error_km"] = round(max(0.2, half), 1)
-            p["yard"] = {
-                "start_km": round(ch.km_on_line(float(y["start_km"])), 2),
-                "end_km": round(ch.km_on_line(float(y["end_km"])), 2),
-                "track_km": round(float(y["track_km"]), 2),
-                "tracks": int(y["tracks"]),
-            }
-            name = spec["chain"]
+            name = b["yard"]["chain"]
+            km = _station_at_yard(chains[name], b["yard"], p, fail)
         elif "chain_anchor" in b:
             name = b["chain_anchor"]["chain"]
             ch = chains[name]
@@ -432,6 +395,44 @@ def build_corridor(
         f.pop("build", None)
     _check_joined(cid, mains)
     return doc
+
+
+def _station_at_yard(ch: _Built, spec: Mapping[str, Any], p: dict[str, Any], fail: Any) -> float:
+    """Chainage of a ``yard`` station: its OSM node where mapped, else its yard's centre.
+
+    Sets the station's ``accuracy``, ``error_km`` and ``osm_node`` or ``yard`` properties.
+    """
+    raw = ch.chain.vertex_km
+    near_raw = float(spec["near_km"]) * raw[-1] / ch.km_on_line(raw[-1])
+    within = float(spec.get("within_km", 3.0))
+    nodes = ch.station_nodes()
+    gap = (nodes["chainage_km"] - near_raw).abs().to_numpy(dtype=float)
+    if len(nodes) and gap.min() <= within:
+        # the input maps the station itself: its node, snapped onto the line
+        node = nodes.iloc[int(gap.argmin())]
+        p["accuracy"], p["error_km"] = "traced", TRACK_ERROR_KM
+        p["osm_node"] = int(node["osm_id"])
+        return ch.km_on_line(float(node["chainage_km"]))
+    yards = ch.yards()
+    if yards.empty:
+        raise fail(p["id"], "no station yard found along the chain")
+    dist = (yards["chainage_km"] - near_raw).abs().to_numpy(dtype=float)
+    i = int(dist.argmin())
+    if dist[i] > within:
+        raise fail(p["id"], f"no yard within {within} km of km {near_raw}")
+    y = yards.iloc[i]
+    start, centre, end = ch.km_on_line(
+        np.array([y["start_km"], y["chainage_km"], y["end_km"]], dtype=float)
+    )
+    p["accuracy"] = "traced"
+    p["error_km"] = round(max(0.2, (float(y["end_km"]) - float(y["start_km"])) / 2), 1)
+    p["yard"] = {
+        "start_km": round(float(start), 2),
+        "end_km": round(float(end), 2),
+        "track_km": round(float(y["track_km"]), 2),
+        "tracks": int(y["tracks"]),
+    }
+    return float(centre)
 
 
 def _check_joined(cid: str, mains: list[dict[str, Any]]) -> None:

@@ -38,7 +38,7 @@ from scipy.spatial import cKDTree
 
 from corridors._coerce import WGS84
 from corridors.errors import GeometryError
-from corridors.geodesy import chainage_km, segment_lengths_m
+from corridors.geodesy import chainage_km, lengths_km_array, segment_lengths_m
 
 __all__ = ["Chain", "Gap", "chain_ways", "simplify_line", "station_yards"]
 
@@ -425,8 +425,6 @@ def station_yards(
     near = shapely.distance(mids, pline) <= max_offset_km * 1000.0
     if not near.any():
         return pd.DataFrame(columns=cols)
-    from corridors.geodesy import lengths_km_array
-
     track_km = lengths_km_array(geoms[near])
     # A track spans the chainages of its two end vertices and of its middle. Not
     # shapely.boundary: that is empty for a closed ring (a balloon loop), which shifted every
